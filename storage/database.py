@@ -1,0 +1,134 @@
+"""The database: engine set-up, transactions and migrations.
+
+SQLite is the embedded default and is run the way a small server needs it:
+WAL (readers never block the writer), foreign keys enforced, a busy timeout,
+``synchronous=FULL`` so a committed entry survives a crash, and write
+transactions that start with ``BEGIN IMMEDIATE`` so two writers queue on the
+busy timeout instead of failing half-way. Other backends get plain
+transactions; nothing here is SQLite-only SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from domain.errors import SchemaTooNew
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def alembic_config() -> Config:
+    """Alembic configured from the package, with no ini file on disk."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event, not the driver, decide how a
+        # transaction starts (the driver would always use a deferred BEGIN).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("tidtam_readonly"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One engine and the ways to use it: write and read transactions, migrations."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_async_engine(url, echo=echo)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_setup(self.engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repositories]:
+        """A write transaction; committed when the block ends without an error."""
+        async with self.engine.begin() as connection:
+            yield Repositories(connection)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Repositories]:
+        """A read-only snapshot; never blocks writers on SQLite."""
+        async with self.engine.connect() as connection:
+            connection = await connection.execution_options(tidtam_readonly=True)
+            async with connection.begin():
+                yield Repositories(connection)
+
+    async def migrate(self) -> str:
+        """Bring the schema to the newest revision; return that revision.
+
+        Refuses a database that a newer Tidtam has migrated past what this
+        version knows, instead of running on a schema it does not understand.
+        """
+        async with self.engine.connect() as connection:
+            revision = await connection.run_sync(_upgrade)
+            await connection.commit()
+        return revision
+
+    async def revision(self) -> str | None:
+        """The schema revision the database is at (None when never migrated)."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection) -> str:
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+    current = _current_revision(connection)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaTooNew(
+            f"the database is at schema revision {current}, which this version of Tidtam "
+            "does not know; it was migrated by a newer version"
+        )
+    head = script.get_current_head()
+    assert head is not None
+    if current != head:
+        log.info("migrating database schema from %s to %s", current or "empty", head)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return head
+
+
+async def connection_of(repos: Repositories) -> AsyncConnection:
+    """The connection a repositories bundle runs on (for tests and tools)."""
+    return repos.connection

@@ -1,0 +1,58 @@
+"""Repositories: one per aggregate, all sharing one connection and transaction.
+
+Use them through :meth:`storage.database.Database.transaction` (writes) or
+:meth:`~storage.database.Database.read`; a repository never commits itself, so
+a use case that touches several aggregates is atomic.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.repositories.audit import AuditLog
+from storage.repositories.bot_state import BotState
+from storage.repositories.entries import KpiValues
+from storage.repositories.invites import Invites
+from storage.repositories.people import People
+from storage.repositories.plan import Plan
+from storage.repositories.schools import Schools
+
+
+class Repositories:
+    """Every repository, bound to one connection."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    @cached_property
+    def schools(self) -> Schools:
+        return Schools(self.connection)
+
+    @cached_property
+    def people(self) -> People:
+        return People(self.connection)
+
+    @cached_property
+    def invites(self) -> Invites:
+        return Invites(self.connection)
+
+    @cached_property
+    def plan(self) -> Plan:
+        return Plan(self.connection)
+
+    @cached_property
+    def kpi_values(self) -> KpiValues:
+        return KpiValues(self.connection)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.connection)
+
+    @cached_property
+    def bot_state(self) -> BotState:
+        return BotState(self.connection)
+
+
+__all__ = ["Repositories"]

@@ -1,0 +1,133 @@
+"""The database: migrations match the declared schema; SQLite is set up for durability."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from domain.errors import SchemaTooNew
+from domain.values import Role
+from storage.database import Database
+from storage.schema import metadata
+
+
+async def test_migrated_schema_equals_the_declared_schema(database: Database):
+    def diff(connection):
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+    async with database.engine.connect() as connection:
+        differences = await connection.run_sync(diff)
+    assert differences == []
+
+
+async def test_every_declared_table_exists_after_migration(database: Database):
+    async with database.read() as repos:
+        rows = await repos.connection.execute(
+            text("SELECT name FROM sqlite_master WHERE type='table'")
+        )
+        tables = {row.name for row in rows}
+    assert set(metadata.tables) <= tables
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(database: Database):
+    async with database.read() as repos:
+        journal = (await repos.connection.execute(text("PRAGMA journal_mode"))).scalar_one()
+        foreign_keys = (await repos.connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
+        busy = (await repos.connection.execute(text("PRAGMA busy_timeout"))).scalar_one()
+    assert (journal, foreign_keys) == ("wal", 1)
+    assert busy >= 5000
+
+
+async def test_foreign_keys_are_enforced(database: Database):
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        async with database.transaction() as repos:
+            await repos.connection.execute(
+                text(
+                    "INSERT INTO people (full_name, role, school_id, active, created_at,"
+                    " updated_at) VALUES ('x', 'reporter', 999, 1, '2027-01-01', '2027-01-01')"
+                )
+            )
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(database: Database):
+    now = dt.datetime(2027, 1, 5, tzinfo=dt.UTC)
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as repos:
+            await repos.schools.upsert(code="X1", name_th="โรงเรียนทดสอบ", now=now)
+            raise RuntimeError("boom")
+    async with database.read() as repos:
+        assert await repos.schools.by_code("X1") is None
+
+
+async def test_naive_datetimes_are_refused(database: Database):
+    with pytest.raises(Exception, match="naive datetime"):
+        async with database.transaction() as repos:
+            await repos.schools.upsert(code="X2", name_th="x", now=dt.datetime(2027, 1, 5))
+
+
+async def test_decimals_and_utc_times_round_trip_exactly(database: Database):
+    now = dt.datetime(2027, 1, 5, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    async with database.transaction() as repos:
+        school_id, _ = await repos.schools.upsert(code="X3", name_th="x", now=now)
+        await repos.plan.ensure_fiscal_year(
+            2570, starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 9, 30)
+        )
+        kpi_id = await repos.plan.create_kpi(
+            code="K", name_th="k", unit_th="u", value_type="number", now=now
+        )
+        await repos.plan.set_target(
+            school_id=school_id,
+            kpi_id=kpi_id,
+            fiscal_year=2570,
+            value=Decimal("1234567.8912"),
+            now=now,
+        )
+        round_id = await repos.plan.create_round(
+            code="R",
+            fiscal_year=2570,
+            name_th="r",
+            opens_at=now,
+            due_at=now + dt.timedelta(days=1),
+            now=now,
+        )
+        person = await repos.people.create(
+            full_name="p", role=Role.REPORTER, school_id=school_id, now=now
+        )
+        stored = await repos.kpi_values.add_version(
+            school_id=school_id,
+            round_id=round_id,
+            kpi_id=kpi_id,
+            value=Decimal("0.1"),
+            submitted_by_id=person.id,
+            now=now,
+        )
+    async with database.read() as repos:
+        round_ = await repos.plan.round(round_id)
+        current = await repos.kpi_values.current(
+            school_id=school_id, round_id=round_id, kpi_id=kpi_id
+        )
+        expected = await repos.plan.expected_kpis(school_id=school_id, round_=round_)
+    assert round_ is not None and round_.opens_at == now and round_.opens_at.tzinfo == dt.UTC
+    assert current == stored and current.value == Decimal("0.1")
+    assert expected[0][1] == Decimal("1234567.8912")
+
+
+async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    await db.migrate()
+    async with db.transaction() as repos:
+        await repos.connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(SchemaTooNew):
+        await db.migrate()
+    await db.dispose()
+
+
+async def test_migrating_twice_changes_nothing(database: Database):
+    assert await database.migrate() == await database.revision()
