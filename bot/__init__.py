@@ -1,0 +1,1 @@
+"""Entry points and wiring: command line, settings, the Application, the demo."""

@@ -1,0 +1,218 @@
+"""The ``tidtam`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+from domain import invite_codes
+from domain.calendar import format_datetime, utc_now
+from domain.errors import TidtamError, UserError
+from domain.i18n import Lang, plain
+from domain.values import Role
+from storage.database import Database
+from storage.sample import load_sample
+from storage.services import IssuedInvite, issue_invite
+
+app = typer.Typer(
+    name="tidtam",
+    help="Tidtam (ติดตาม): school project and KPI reporting over Telegram.",
+    no_args_is_help=True,
+    add_completion=False,
+    # a traceback with local variables could print the bot token
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    secrets = (settings.bot_token.get_secret_value(),) if settings.bot_token else ()
+    configure_logging(settings.log_level, secrets=secrets)
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def init(
+    sample: Annotated[
+        bool, typer.Option("--sample", help="load the sample district (51 real schools)")
+    ] = False,
+) -> None:
+    """Create or upgrade the database; optionally load the sample district."""
+    settings = _settings()
+
+    async def go() -> None:
+        database = Database(settings.database_url)
+        try:
+            revision = await database.migrate()
+            console.print(f"database ready at schema revision [bold]{revision}[/bold]")
+            if sample:
+                async with database.transaction() as repos:
+                    summary = await load_sample(repos, now=utc_now(), tz=settings.tz)
+                if summary.created:
+                    console.print(
+                        f"sample district loaded: {summary.schools} schools, {summary.kpis} KPIs, "
+                        f"open round {summary.round_code}"
+                    )
+                else:
+                    console.print("sample district already present; nothing changed")
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(go())
+    except TidtamError as error:
+        raise _fail(str(error)) from None
+
+
+@app.command()
+def run() -> None:
+    """Run the bot (long polling) until Ctrl+C."""
+    from bot.runtime import serve
+
+    settings = _settings()
+    try:
+        settings.token()
+    except RuntimeError as error:
+        raise _fail(str(error)) from None
+    try:
+        asyncio.run(serve(settings))
+    except TidtamError as error:
+        raise _fail(str(error)) from None
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    from telegram import Bot
+
+    bot = Bot(settings.token(), base_url=settings.api_base_url, base_file_url=settings.api_file_url)
+    async with bot:
+        me = await bot.get_me()
+    assert me.username is not None
+    return me.username
+
+
+@app.command()
+def invites(
+    role: Annotated[Role, typer.Option(help="role the invite grants")] = Role.REPORTER,
+    school: Annotated[
+        list[str] | None, typer.Option("--school", help="school code (repeat for several)")
+    ] = None,
+    all_schools: Annotated[bool, typer.Option("--all", help="every active school")] = False,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="also write a CSV file")] = None,
+    days: Annotated[int, typer.Option(help="days until the codes expire", min=1, max=365)] = 14,
+    uses: Annotated[int, typer.Option(help="people who may register with one code", min=1)] = 1,
+    lang: Annotated[str, typer.Option(help="language of printed names: th or en")] = "th",
+) -> None:
+    """Create invite codes and deep links, one per school (officers: the office)."""
+    settings = _settings()
+    if not school and not all_schools and not role.is_district:
+        raise _fail("name schools with --school CODE, or use --all")
+
+    async def go() -> tuple[list[IssuedInvite], str]:
+        username = await _bot_username(settings)
+        database = Database(settings.database_url)
+        try:
+            await database.migrate()
+            now = utc_now()
+            async with database.transaction() as repos:
+                if role.is_district:
+                    office = await repos.schools.office()
+                    if office is None:
+                        raise UserError("cli.no_office")
+                    targets = [office]
+                elif all_schools:
+                    targets = await repos.schools.list(kind="school")
+                else:
+                    targets = []
+                    for code in school or []:
+                        found = await repos.schools.by_code(code)
+                        if found is None:
+                            raise UserError("cli.unknown_school", code=code)
+                        targets.append(found)
+                issued = [
+                    await issue_invite(
+                        repos,
+                        school=target,
+                        role=role,
+                        now=now,
+                        ttl=dt.timedelta(days=days),
+                        max_uses=uses,
+                    )
+                    for target in targets
+                ]
+            return issued, username
+        finally:
+            await database.dispose()
+
+    try:
+        issued, username = asyncio.run(go())
+    except UserError as error:
+        raise _fail(plain("th" if lang == "th" else "en", error.key, **error.params)) from None
+    except RuntimeError as error:
+        raise _fail(str(error)) from None
+    language: Lang = "en" if lang == "en" else "th"
+    table = Table(title=f"{len(issued)} invites · {role.value}")
+    for column in ("school", "name", "code", "link", "expires"):
+        # codes and links must print whole, whatever the terminal's width
+        table.add_column(column, overflow="fold", no_wrap=column in ("code", "school"))
+    for invite in issued:
+        table.add_row(
+            invite.school.code,
+            invite.school.name(language),
+            invite_codes.format_code(invite.code),
+            invite.link(username),
+            format_datetime(invite.expires_at, language, tz=settings.tz),
+        )
+    console.print(table)
+    if csv_path is not None:
+        with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["school_code", "school_name", "role", "code", "link", "expires_at"])
+            for invite in issued:
+                writer.writerow(
+                    [
+                        invite.school.code,
+                        invite.school.name_th,
+                        invite.role.value,
+                        invite_codes.format_code(invite.code),
+                        invite.link(username),
+                        invite.expires_at.isoformat(),
+                    ]
+                )
+        console.print(f"written to {csv_path}")
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path | None, typer.Option(help="folder for the transcript (default: a new temp folder)")
+    ] = None,
+) -> None:
+    """Play a reporting round offline against a local Bot API emulator."""
+    from bot.demo import run_demo
+
+    configure_logging("WARNING")
+    folder = asyncio.run(run_demo(out, console=console))
+    console.print(f"\n[bold green]demo finished[/bold green]; transcript in {folder}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,21 @@
+"""Chat flows: parse the update, call a use case, render the reply.
+
+Order matters: handlers share one group, where the first match wins, so
+flows come first, then plain commands, then the catch-alls.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import kpi, start, summary
+from handlers.errors import on_error
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach every handler and the error handler."""
+    kpi.register_handlers(application)
+    summary.register_handlers(application)
+    start.register_handlers(application)
+    start.register_fallbacks(application)
+    application.add_error_handler(on_error)

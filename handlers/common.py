@@ -1,0 +1,162 @@
+"""Shared pieces of every flow: who is asking, in which language, replying, guards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest
+
+from domain.i18n import Html, Lang, as_language, plain, t
+from domain.values import Role
+from handlers.context import Ctx
+from storage.models import Person
+
+LANG_KEY = "lang"  # user_data key for the language of people not yet registered
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The person behind an update, as far as the bot knows them."""
+
+    telegram_user_id: int
+    full_name: str
+    telegram_language: str | None
+    person: Person | None
+    lang: Lang
+
+    @property
+    def registered(self) -> bool:
+        return self.person is not None
+
+    @property
+    def active_person(self) -> Person | None:
+        """The person, when registered and not deactivated."""
+        return self.person if self.person is not None and self.person.active else None
+
+
+async def caller(update: Update, context: Ctx) -> Caller | None:
+    """Identify who sent the update (None for updates without a user)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    async with context.services.database.read() as repos:
+        person = await repos.people.by_telegram_id(user.id)
+    default = context.services.default_language
+    chosen = person.language if person is not None else None
+    if chosen is None and context.user_data is not None:
+        chosen = context.user_data.get(LANG_KEY)
+    lang = as_language(chosen, default) if chosen else as_language(user.language_code, default)
+    return Caller(user.id, user.full_name, user.language_code, person, lang)
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def send(
+    update: Update, text: Html, *, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send a new message in the update's chat."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=markup)
+
+
+async def show(
+    update: Update, text: Html, *, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Replace the message a button was pressed on, or send a new one after typed input.
+
+    Editing keeps a flow to one message per step; after typed input a new
+    message follows the person's text, which reads naturally in the chat.
+    """
+    query = update.callback_query
+    if query is not None and query.message is not None and isinstance(query.message, Message):
+        try:
+            edited = await query.message.edit_text(text, reply_markup=markup)
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return query.message
+            raise
+        return edited if isinstance(edited, Message) else query.message
+    return await send(update, text, markup=markup)
+
+
+async def answer_query(update: Update, text: str | None = None) -> None:
+    """Acknowledge a button press so the person's client stops waiting."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+
+
+async def refuse(update: Update, who: Caller, key: str, /, **params: object) -> None:
+    """Tell the person politely why not; changes nothing."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(plain(who.lang, key, **params), show_alert=True)
+    else:
+        await send(update, t(who.lang, key, **params))
+
+
+async def require_person(update: Update, context: Ctx) -> tuple[Caller, Person] | None:
+    """The active registered person, or a polite refusal and None."""
+    who = await caller(update, context)
+    if who is None:
+        return None
+    if who.person is None:
+        await refuse(update, who, "access.unregistered")
+        return None
+    if not who.person.active:
+        await refuse(update, who, "access.deactivated")
+        return None
+    return who, who.person
+
+
+async def require_role(
+    update: Update, context: Ctx, roles: Sequence[Role], refusal: str
+) -> tuple[Caller, Person] | None:
+    """The active person if their role is one of ``roles``; else a refusal and None."""
+    found = await require_person(update, context)
+    if found is None:
+        return None
+    who, person = found
+    if person.role not in roles:
+        await refuse(update, who, refusal)
+        return None
+    return found
+
+
+STAFF_ROLES = (Role.REPORTER, Role.HEAD)
+DISTRICT_ROLES = (Role.OFFICER, Role.ADMIN)
+
+PUBLIC_COMMANDS = ("start", "help", "language")
+STAFF_COMMANDS = ("start", "kpi", "help", "language", "cancel")
+DISTRICT_COMMANDS = ("start", "summary", "help", "language", "cancel")
+
+
+def command_list(names: Sequence[str], lang: Lang) -> list[BotCommand]:
+    """Bot commands with descriptions from the catalog."""
+    return [BotCommand(name, plain(lang, f"commands.{name}")) for name in names]
+
+
+def commands_for(role: Role) -> tuple[str, ...]:
+    """The commands a role sees in Telegram's menu."""
+    return DISTRICT_COMMANDS if role.is_district else STAFF_COMMANDS
+
+
+async def set_chat_commands(context: Ctx, chat_id: int, person: Person, lang: Lang) -> None:
+    """Show a registered person their own commands, in their language."""
+    await context.bot.set_my_commands(
+        command_list(commands_for(person.role), lang), scope=BotCommandScopeChat(chat_id)
+    )

@@ -1,0 +1,63 @@
+"""What a handler can reach: the services, through a typed context.
+
+The Application is built with ``ContextTypes(context=Ctx, bot_data=BotData)``,
+so every handler receives a :class:`Ctx` and gets the database and clock from
+``context.services`` — no globals, no casts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from domain.i18n import Lang
+from storage.database import Database
+
+
+@dataclass(slots=True)
+class Services:
+    """The running bot's resources and configuration, made once by the composition root."""
+
+    database: Database
+    clock: Callable[[], dt.datetime]
+    timezone: ZoneInfo
+    default_language: Lang
+    draft_ttl: dt.timedelta
+    invite_ttl: dt.timedelta
+    office_name_th: str
+    office_name_en: str
+    bot_username: str = ""
+
+    def office_name(self, lang: Lang) -> str:
+        """The office's name in a language."""
+        return self.office_name_en if lang == "en" else self.office_name_th
+
+
+@dataclass(slots=True)
+class BotData:
+    """Bot-wide data: the services (never persisted)."""
+
+    services: Services | None = field(default=None)
+
+
+UserData = dict[str, Any]
+ChatData = dict[str, Any]
+
+
+class Ctx(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
+    """The callback context of every Tidtam handler."""
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are attached by bot.app.build_application")
+        return services
+
+
+TidtamApplication = Application[ExtBot[None], Ctx, UserData, ChatData, BotData, Any]

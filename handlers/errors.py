@@ -1,0 +1,42 @@
+"""The one error handler: log with the traceback, apologise without internals."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+
+from domain.errors import UserError
+from domain.i18n import as_language, t
+from handlers.context import Ctx
+
+log = logging.getLogger("tidtam.errors")
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    """Log the failure; tell the person something went wrong, when there is a person."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.warning("a person has blocked the bot: %s", error)
+        return
+    if isinstance(error, NetworkError) and not isinstance(update, Update):
+        log.warning("network problem while polling: %s", error)
+        return
+    log.error("update %s failed", getattr(update, "update_id", None), exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    lang = (
+        as_language(user.language_code if user else None, context.services.default_language)
+        if context.bot_data.services
+        else "th"
+    )
+    key = error.key if isinstance(error, UserError) else "error.generic"
+    params = error.params if isinstance(error, UserError) else {}
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await update.effective_chat.send_message(t(lang, key, **params))
+    except TelegramError:
+        log.warning("could not tell the person about the failure", exc_info=True)
