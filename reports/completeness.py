@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -104,8 +104,8 @@ def compute_completeness(
     round_: Round,
     *,
     schools: Iterable[School],
-    expected: Iterable[tuple[int, int]],
-    first_submitted: Mapping[tuple[int, int], dt.datetime],
+    expected: Iterable[tuple[int, Hashable]],
+    first_submitted: Mapping[tuple[int, Hashable], dt.datetime],
     now: dt.datetime,
 ) -> Completeness:
     """Count, per school, expected items and those submitted on time or late.
@@ -115,7 +115,7 @@ def compute_completeness(
     not make an on-time item late. Submissions of items no longer expected
     are ignored.
     """
-    expected_by_school: dict[int, set[int]] = {}
+    expected_by_school: dict[int, set[Hashable]] = {}
     for school_id, item_id in expected:
         expected_by_school.setdefault(school_id, set()).add(item_id)
     rows = []
@@ -137,10 +137,28 @@ def compute_completeness(
 async def load_completeness(
     repos: Repositories, round_: Round, *, now: dt.datetime
 ) -> Completeness:
-    """Completeness of a round from the database (KPI values)."""
+    """Completeness of a round from the database: KPI values and project reports.
+
+    Items are keyed ("kpi", id) and ("project", id) so the two kinds never collide.
+    """
     schools = await repos.schools.list(kind="school")
-    expected = await repos.plan.expected_kpi_pairs(round_)
-    first = await repos.kpi_values.first_submissions(round_.id)
+    expected: list[tuple[int, Hashable]] = [
+        (school_id, ("kpi", kpi_id))
+        for school_id, kpi_id in await repos.plan.expected_kpi_pairs(round_)
+    ]
+    expected += [
+        (school_id, ("project", project_id))
+        for school_id, project_id in await repos.plan.expected_project_pairs(round_)
+    ]
+    kpi_firsts = await repos.kpi_values.first_submissions(round_.id)
+    project_firsts = await repos.progress.first_submissions(round_.id)
+    first: dict[tuple[int, Hashable], dt.datetime] = {
+        (school_id, ("kpi", kpi_id)): at for (school_id, kpi_id), at in kpi_firsts.items()
+    }
+    first |= {
+        (school_id, ("project", project_id)): at
+        for (school_id, project_id), at in project_firsts.items()
+    }
     return compute_completeness(
         round_, schools=schools, expected=expected, first_submitted=first, now=now
     )

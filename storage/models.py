@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Self
 
 from sqlalchemy import RowMapping
 
-from domain.values import Direction, Frequency, Role, ValueType
+from domain.values import Direction, Frequency, ProjectStatus, Role, ValueType
 
 
 class _Row:
@@ -56,7 +56,6 @@ class Person(_Row):
     joined_at: dt.datetime | None
 
 
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Invite(_Row):
     _enums: ClassVar[dict[str, type[StrEnum]]] = {"role": Role}
@@ -68,7 +67,6 @@ class Invite(_Row):
     expires_at: dt.datetime
     revoked_at: dt.datetime | None
     created_at: dt.datetime
-
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,7 +87,6 @@ class Kpi(_Row):
     frequency: Frequency
     scoring_bands: str | None
     sort_order: int
-
 
     def name(self, lang: str) -> str:
         """The indicator's name in the person's language (Thai when no English)."""
@@ -139,3 +136,44 @@ class KpiValue(_Row):
     submitted_by_id: int
     submitted_at: dt.datetime
     reason: str | None
+    returned_at: dt.datetime | None
+    returned_by_id: int | None
+    return_comment: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Project(_Row):
+    id: int
+    code: str
+    fiscal_year: int
+    school_id: int
+    strategy_id: int | None
+    name: str
+    budget_allocated: Decimal
+    responsible_name: str | None
+    responsible_person_id: int | None
+    planned_start: dt.date | None
+    planned_end: dt.date | None
+    active: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProgressReport(_Row):
+    _enums: ClassVar[dict[str, type[StrEnum]]] = {"status": ProjectStatus}
+
+    id: int
+    project_id: int
+    round_id: int
+    version: int
+    status: ProjectStatus
+    percent_complete: Decimal
+    budget_spent: Decimal
+    outputs: str | None
+    problems: str | None
+    suggestions: str | None
+    submitted_by_id: int
+    submitted_at: dt.datetime
+    reason: str | None
+    returned_at: dt.datetime | None
+    returned_by_id: int | None
+    return_comment: str | None

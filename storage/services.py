@@ -14,7 +14,7 @@ from decimal import Decimal
 from domain import invite_codes
 from domain.errors import Conflict, InviteProblem, NotAllowed, NotFound
 from domain.values import Role
-from storage.models import Kpi, KpiValue, Person, Round, School
+from storage.models import Kpi, KpiValue, Person, Project, Round, School
 from storage.repositories import Repositories
 
 DEFAULT_INVITE_TTL = dt.timedelta(days=14)
@@ -158,6 +158,34 @@ class OutstandingKpi:
 
     kpi: Kpi
     target: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Outstanding:
+    """Everything a school still owes in a round: project reports and KPI values."""
+
+    round: Round
+    projects: tuple[Project, ...]
+    kpis: tuple[OutstandingKpi, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.projects) + len(self.kpis)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+async def outstanding_items(repos: Repositories, *, school_id: int, round_: Round) -> Outstanding:
+    """What a school has not yet submitted in a round (reminders and /status list this)."""
+    expected_projects = await repos.plan.expected_projects(school_id=school_id, round_=round_)
+    reported = await repos.progress.reported_project_ids(school_id=school_id, round_id=round_.id)
+    kpis = await outstanding_kpis(repos, school_id=school_id, round_=round_)
+    return Outstanding(
+        round_,
+        tuple(project for project in expected_projects if project.id not in reported),
+        tuple(kpis),
+    )
 
 
 async def outstanding_kpis(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.audit import AuditLog
 from storage.repositories.bot_state import BotState
-from storage.repositories.entries import KpiValues
+from storage.repositories.entries import KpiValues, ProgressReports
 from storage.repositories.invites import Invites
 from storage.repositories.people import People
 from storage.repositories.plan import Plan
@@ -45,6 +45,10 @@ class Repositories:
     @cached_property
     def kpi_values(self) -> KpiValues:
         return KpiValues(self.connection)
+
+    @cached_property
+    def progress(self) -> ProgressReports:
+        return ProgressReports(self.connection)
 
     @cached_property
     def audit(self) -> AuditLog:

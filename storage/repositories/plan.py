@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import and_, insert, select, update
 
-from storage.models import Kpi, Round
+from storage.models import Kpi, Project, Round
 from storage.repositories.base import Repository
-from storage.schema import fiscal_years, kpis, rounds, schools, targets
+from storage.schema import fiscal_years, kpis, projects, rounds, schools, targets
 
 
 class Plan(Repository):
@@ -204,3 +204,84 @@ class Plan(Repository):
         return [
             (int(row.school_id), int(row.kpi_id)) for row in await self.connection.execute(query)
         ]
+
+    async def project(self, project_id: int) -> Project | None:
+        """One project by id."""
+        row = (
+            await self.connection.execute(select(projects).where(projects.c.id == project_id))
+        ).first()
+        return None if row is None else Project.from_row(row)
+
+    async def projects(
+        self,
+        *,
+        school_id: int | None = None,
+        fiscal_year: int | None = None,
+        active_only: bool = True,
+    ) -> list[Project]:
+        """Projects ordered by code, filtered by owner and fiscal year."""
+        query = select(projects).order_by(projects.c.code)
+        if school_id is not None:
+            query = query.where(projects.c.school_id == school_id)
+        if fiscal_year is not None:
+            query = query.where(projects.c.fiscal_year == fiscal_year)
+        if active_only:
+            query = query.where(projects.c.active.is_(True))
+        return [Project.from_row(row) for row in await self.connection.execute(query)]
+
+    async def create_project(
+        self,
+        *,
+        code: str,
+        fiscal_year: int,
+        school_id: int,
+        name: str,
+        now: dt.datetime,
+        budget_allocated: Decimal = Decimal(0),
+        strategy_id: int | None = None,
+        responsible_name: str | None = None,
+        responsible_person_id: int | None = None,
+        planned_start: dt.date | None = None,
+        planned_end: dt.date | None = None,
+    ) -> int:
+        """Add a project; return its id."""
+        result = await self.connection.execute(
+            insert(projects).values(
+                code=code,
+                fiscal_year=fiscal_year,
+                school_id=school_id,
+                name=name,
+                budget_allocated=budget_allocated,
+                strategy_id=strategy_id,
+                responsible_name=responsible_name,
+                responsible_person_id=responsible_person_id,
+                planned_start=planned_start,
+                planned_end=planned_end,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    async def expected_projects(self, *, school_id: int, round_: Round) -> list[Project]:
+        """Projects a school must report on in a round (none when the round asks no progress)."""
+        if not round_.includes_progress:
+            return []
+        return await self.projects(school_id=school_id, fiscal_year=round_.fiscal_year)
+
+    async def expected_project_pairs(self, round_: Round) -> list[tuple[int, int]]:
+        """(school id, project id) of every project report owed in a round by an active school."""
+        if not round_.includes_progress:
+            return []
+        query = (
+            select(projects.c.school_id, projects.c.id)
+            .join(schools, schools.c.id == projects.c.school_id)
+            .where(
+                projects.c.fiscal_year == round_.fiscal_year,
+                projects.c.active.is_(True),
+                schools.c.active.is_(True),
+                schools.c.kind == "school",
+            )
+        )
+        return [(int(row.school_id), int(row.id)) for row in await self.connection.execute(query)]

@@ -1,0 +1,1 @@
+"""Time-driven jobs: the reminder ladder, escalations and digests."""
