@@ -200,6 +200,21 @@ def invites(
 
 
 @app.command()
+def backup(
+    out: Annotated[Path, typer.Argument(help="file to write the copy to")],
+) -> None:
+    """Copy the database consistently while the bot keeps running."""
+    from storage.backup import backup_database
+
+    settings = _settings()
+    try:
+        result = asyncio.run(backup_database(settings.database_url, out))
+    except TidtamError as error:
+        raise _fail(str(error)) from None
+    console.print(f"backup written to {result.path} ({result.size_bytes:,} bytes)")
+
+
+@app.command()
 def demo(
     out: Annotated[
         Path | None, typer.Option(help="folder for the transcript (default: a new temp folder)")
