@@ -1,7 +1,8 @@
 """Chat flows: parse the update, call a use case, render the reply.
 
-Order matters: handlers share one group, where the first match wins, so
-flows come first, then plain commands, then the catch-alls.
+The guard runs first, in group -1, and may stop an update there. Then order
+matters: handlers share group 0, where the first match wins, so flows come
+first, then plain commands, then the catch-alls.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from telegram.ext import Application
 
 from handlers import kpi, start, summary
 from handlers.errors import on_error
+from handlers.guard import guard_handler
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach every handler and the error handler."""
+    application.add_handler(guard_handler(), group=-1)
     kpi.register_handlers(application)
     summary.register_handlers(application)
     start.register_handlers(application)

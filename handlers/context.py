@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from domain.i18n import Lang
+from handlers.limits import BurstLimiter
 from storage.database import Database
 
 
@@ -40,9 +41,10 @@ class Services:
 
 @dataclass(slots=True)
 class BotData:
-    """Bot-wide data: the services (never persisted)."""
+    """Bot-wide data: the services and per-process state (never persisted)."""
 
     services: Services | None = field(default=None)
+    limiter: BurstLimiter = field(default_factory=BurstLimiter)
 
 
 UserData = dict[str, Any]

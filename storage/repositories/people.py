@@ -68,6 +68,14 @@ class People(Repository):
             update(people).where(people.c.id == person_id).values(language=language, updated_at=now)
         )
 
+    async def set_unreachable(
+        self, person_id: int, *, at: dt.datetime | None, now: dt.datetime
+    ) -> None:
+        """Record that messages to the person fail (None: they can be reached again)."""
+        await self.connection.execute(
+            update(people).where(people.c.id == person_id).values(unreachable_at=at, updated_at=now)
+        )
+
     async def list(
         self,
         *,
