@@ -5,17 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from reports.figures import rate
 from storage.models import Round, School
 from storage.repositories import Repositories
-
-
-def rate(part: int, whole: int) -> Decimal | None:
-    """A percentage with one decimal, None when there is nothing to divide by."""
-    if whole == 0:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
