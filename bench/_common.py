@@ -1,0 +1,29 @@
+"""What every benchmark shares: the result line format and machine facts.
+
+Each benchmark prints its own figures and then, per target, one line
+
+    RESULT | <name> | <measured> | <target> | PASS or FAIL
+
+which ``bench/run_all.py`` collects into one table. Benchmarks measure; tests
+never assert times.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+
+def result(name: str, measured: str, target: str, passed: bool) -> bool:
+    """Print one result line and return whether it passed."""
+    print(f"RESULT | {name} | {measured} | {target} | {'PASS' if passed else 'FAIL'}", flush=True)
+    return passed
+
+
+def machine() -> str:
+    """A one-line description of the machine the figures came from."""
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"{platform.system()} {platform.release()}"
+    )
