@@ -13,11 +13,12 @@ import functools
 import json
 import logging
 import math
+import random
 import re
 import socket
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final, Self
@@ -59,6 +60,10 @@ _MAX_UPLOAD: Final = 64 * 1024 * 1024
 _Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
+class _AnswerLost(Exception):
+    """The request was carried out but its answer never reaches the client."""
+
+
 class ApiError(Exception):
     """An error answer of the Bot API: ``{"ok": false, "error_code", "description"}``."""
 
@@ -87,6 +92,18 @@ class _Fault:
     code: int
     description: str
     retry_after: int | None
+
+
+FAULT_KINDS: Final = ("server_error", "flood", "timeout", "lost_answer")
+
+
+@dataclass
+class _RandomFaults:
+    share: float
+    kinds: tuple[str, ...]
+    methods: frozenset[str] | None
+    timeout_seconds: float
+    rng: random.Random
 
 
 @dataclass
@@ -223,6 +240,9 @@ class BotApiEmulator:
         self._last_activity = 0.0
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, float] = {}
+        self._random_faults: _RandomFaults | None = None
+        self.fault_counts: Counter[str] = Counter()
+        """How many faults of each kind were injected (random and fail_next)."""
         self._global_rate: _Bucket | None = None
         self._chat_rate: float | None = None
         self._chat_buckets: dict[int, _Bucket] = {}
@@ -414,6 +434,55 @@ class BotApiEmulator:
         queue = self._faults.setdefault(self._method_key(method), deque())
         queue.extend(_Fault(error_code, description, retry_after) for _ in range(count))
 
+    def set_fault_rate(
+        self,
+        share: float,
+        *,
+        kinds: Collection[str] = ("server_error", "flood"),
+        methods: Collection[str] | None = None,
+        timeout_seconds: float = 6.0,
+        seed: int = 0,
+    ) -> None:
+        """Fail a random ``share`` of requests (0 turns it off), reproducibly by ``seed``.
+
+        Kinds: ``server_error`` answers 500 or 502 before anything happens;
+        ``flood`` answers 429 with retry_after 1; ``timeout`` holds the answer
+        for ``timeout_seconds`` (past the client's read timeout) and then does
+        nothing; ``lost_answer`` carries out the request and then drops the
+        connection, so the client cannot know it succeeded — the case that
+        tempts a client to send twice. ``methods`` limits faults to those
+        methods; by default every method but getUpdates can fail.
+        """
+        if not 0 <= share <= 1:
+            raise ValueError("share must be between 0 and 1")
+        unknown = set(kinds) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+        if share == 0:
+            self._random_faults = None
+            return
+        self._random_faults = _RandomFaults(
+            share=share,
+            kinds=tuple(kinds),
+            methods=None if methods is None else frozenset(m.lower() for m in methods),
+            timeout_seconds=timeout_seconds,
+            rng=random.Random(seed),
+        )
+
+    def _draw_fault(self, method: str) -> str | None:
+        faults = self._random_faults
+        if faults is None:
+            return None
+        key = method.lower()
+        if faults.methods is None:
+            if key == "getupdates":
+                return None
+        elif key not in faults.methods:
+            return None
+        if faults.rng.random() >= faults.share:
+            return None
+        return faults.rng.choice(faults.kinds)
+
     def set_rate_limits(
         self,
         *,
@@ -512,6 +581,21 @@ class BotApiEmulator:
             }
         except ApiError as error:
             status, body = error.code, error.payload()
+        except _AnswerLost:
+            self.requests.append(
+                RecordedRequest(
+                    method=method,
+                    params=call.params,
+                    ok=True,
+                    error_code=None,
+                    description="answer lost (fault injected)",
+                    at=arrived,
+                    result=None,
+                )
+            )
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client: the connection is gone
         except Exception as error:  # the emulator must answer, never hang the bot
             _LOG.exception("emulator failed while handling %s", method)
             status = 500
@@ -566,8 +650,26 @@ class BotApiEmulator:
                 # Telegram's ("Bad Request: can't parse entities: ...").
                 reasons = [p.removeprefix(f"{method}: ") for p in checked.problems]
                 raise ApiError(400, "Bad Request: " + "; ".join(reasons))
+        drawn = self._draw_fault(method)
+        if drawn is not None:
+            self.fault_counts[drawn] += 1
+            if drawn == "server_error":
+                code = self._random_faults.rng.choice((500, 502)) if self._random_faults else 500
+                raise ApiError(code, "Internal Server Error" if code == 500 else "Bad Gateway")
+            if drawn == "flood":
+                raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            if drawn == "timeout":
+                assert self._random_faults is not None
+                await asyncio.sleep(self._random_faults.timeout_seconds)
+                raise ApiError(504, "Gateway Timeout")
+            if drawn == "lost_answer":
+                handler = self._handlers.get(method)
+                if handler is not None:
+                    await handler(checked.params)
+                raise _AnswerLost
         faults = self._faults.get(method.lower())
         if faults:
+            self.fault_counts["fail_next"] += 1
             fault = faults.popleft()
             parameters = (
                 {"retry_after": fault.retry_after} if fault.retry_after is not None else None
