@@ -17,6 +17,8 @@ from domain.calendar import utc_now
 from domain.i18n import LANGUAGES
 from handlers.common import PUBLIC_COMMANDS, command_list
 from handlers.context import BotData, Ctx, Services, TidtamApplication
+from scheduler.planner import ReminderConfig
+from scheduler.runner import register_job
 from storage.database import Database
 from storage.persistence import DatabasePersistence
 
@@ -37,6 +39,8 @@ def make_services(
         office_name_th=settings.office_name_th,
         office_name_en=settings.office_name_en,
         bot_username=settings.bot_username or "",
+        reminder_time=settings.reminder_time,
+        reminder_max_hold=settings.reminder_max_hold,
     )
 
 
@@ -94,4 +98,21 @@ def build_application(
     application: TidtamApplication = builder.build()
     application.bot_data.services = services
     handlers.register(application)
+    if application.job_queue is not None:
+        register_job(
+            application.job_queue,
+            database=database,
+            clock=clock,
+            config=reminder_config(services),
+        )
     return application
+
+
+def reminder_config(services: Services) -> ReminderConfig:
+    """How reminders are timed, from the running bot's settings."""
+    return ReminderConfig(
+        tz=services.timezone,
+        reminder_time=services.reminder_time,
+        max_hold=services.reminder_max_hold,
+        default_language=services.default_language,
+    )

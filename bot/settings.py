@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     invite_ttl: dt.timedelta = Field(
         default=dt.timedelta(days=14), description="how long a new invite code is valid"
     )
+    reminder_time: dt.time = Field(
+        default=dt.time(8, 30), description="time of day reminders go out (office clock)"
+    )
+    reminder_max_hold: dt.timedelta = Field(
+        default=dt.timedelta(hours=2),
+        description="longest a reminder waits for a person to finish an open flow",
+    )
     office_name_th: str = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษาชลบุรี ระยอง"
     office_name_en: str = "Secondary Educational Service Area Office Chonburi Rayong"
     log_level: str = "INFO"

@@ -33,6 +33,8 @@ class Services:
     office_name_th: str
     office_name_en: str
     bot_username: str = ""
+    reminder_time: dt.time = dt.time(8, 30)
+    reminder_max_hold: dt.timedelta = dt.timedelta(hours=2)
 
     def office_name(self, lang: Lang) -> str:
         """The office's name in a language."""

@@ -18,6 +18,7 @@ from storage.repositories.entries import KpiValues, ProgressReports
 from storage.repositories.invites import Invites
 from storage.repositories.people import People
 from storage.repositories.plan import Plan
+from storage.repositories.reminders import Reminders
 from storage.repositories.report_data import ReportData
 from storage.repositories.review import Certifications, EntryHistory, Evidence
 from storage.repositories.schools import Schools
@@ -80,6 +81,10 @@ class Repositories:
     @cached_property
     def entry_history(self) -> EntryHistory:
         return EntryHistory(self.connection)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        return Reminders(self.connection)
 
 
 __all__ = ["Repositories"]
