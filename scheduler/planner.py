@@ -167,7 +167,7 @@ async def plan_pass(
     plan = Plan(now=now, in_window=calendar.in_window(now))
     if not plan.in_window:
         return plan
-    in_flow = await repos.reminders.people_in_flow(now=now)
+    in_flow = await repos.reminders.people_in_flow(now=now, active_since=now - config.max_hold)
     schools = {school.id: school for school in await repos.schools.list(kind="school")}
     staff = [
         person

@@ -272,16 +272,21 @@ class Reminders(Repository):
             .values(unreachable_at=now, updated_at=now)
         )
 
-    async def people_in_flow(self, *, now: dt.datetime) -> set[int]:
+    async def people_in_flow(self, *, now: dt.datetime, active_since: dt.datetime) -> set[int]:
         """Telegram user ids of people in the middle of a chat flow right now.
 
         A flow is open while python-telegram-bot keeps a conversation state
         for the person's private chat (key ``[chat_id, user_id]``), or while
-        the person has an unexpired draft.
+        the person has an unexpired draft; either must have been touched at or
+        after ``active_since``, since a flow left untouched for longer is
+        abandoned, not in progress.
         """
         in_flow: set[int] = set()
         result = await self.connection.execute(
-            select(bot_state.c.key).where(bot_state.c.kind.startswith(CONVERSATION_KIND_PREFIX))
+            select(bot_state.c.key).where(
+                bot_state.c.kind.startswith(CONVERSATION_KIND_PREFIX),
+                bot_state.c.updated_at >= active_since,
+            )
         )
         for row in result:
             try:
@@ -293,7 +298,11 @@ class Reminders(Repository):
         result = await self.connection.execute(
             select(people.c.telegram_user_id)
             .join(drafts, drafts.c.person_id == people.c.id)
-            .where(drafts.c.expires_at > now, people.c.telegram_user_id.is_not(None))
+            .where(
+                drafts.c.expires_at > now,
+                drafts.c.updated_at >= active_since,
+                people.c.telegram_user_id.is_not(None),
+            )
         )
         in_flow.update(int(row.telegram_user_id) for row in result)
         return in_flow

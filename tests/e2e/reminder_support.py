@@ -117,3 +117,37 @@ class Received:
 
     def of(self, name: str) -> list[tuple[dt.datetime, BotMessage]]:
         return [(at, message) for who, at, message in self.log if who == name]
+
+
+async def add_people(
+    bot: LocalBot, count: int, *, first_id: int = 10_000, role: Role = Role.REPORTER
+) -> list[SimUser]:
+    """``count`` registered people spread over the sample schools, each with a chat."""
+    users = []
+    async with db(bot).transaction() as repos:
+        schools = await repos.schools.list(kind="school")
+        for index in range(count):
+            user_id = first_id + index
+            await repos.people.create(
+                full_name=f"ครู {user_id}",
+                role=role,
+                school_id=schools[index % len(schools)].id,
+                telegram_user_id=user_id,
+                language="th",
+                now=bot.clock(),
+            )
+            users.append(bot.emulator.user(user_id, f"ครู {user_id}"))
+    return users
+
+
+def reminders_received(user: SimUser) -> list[BotMessage]:
+    """The reminder messages in a person's chat (new messages with a report button)."""
+    return [
+        message
+        for message in user.inbox
+        if not message.is_edit and "kpi:start" in message.callback_data()
+    ]
+
+
+SAMPLE_DUE_7 = bangkok(2027, 1, 12, 8, 30)
+"""The sample round is due 19 Jan 2027 16:30; a week before, the office is open."""
