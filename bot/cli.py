@@ -231,3 +231,8 @@ def demo(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from bot import cli_remind  # noqa: E402  (the reminder commands add themselves)
+
+cli_remind.register(app)
