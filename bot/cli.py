@@ -236,3 +236,7 @@ def main() -> None:
 from bot import cli_remind  # noqa: E402  (the reminder commands add themselves)
 
 cli_remind.register(app)
+
+from bot import cli_reports  # noqa: E402  (the report command adds itself)
+
+cli_reports.register(app)

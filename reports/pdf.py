@@ -12,6 +12,7 @@ report of pages one reads, not thousands.
 from __future__ import annotations
 
 import io
+import logging
 from typing import Final
 
 from fpdf import FPDF
@@ -24,6 +25,8 @@ from reports.document import Column, ColumnKind, Document, Sheet, format_cell
 from reports.fonts import BOLD_WEIGHT, REGULAR_WEIGHT, thai_font_path
 
 FONT: Final = "NotoSansThai"
+# fontTools narrates every font instance and subset at INFO; that is noise in the bot's log
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 _WIDE: Final = 7  # tables with more columns than this are printed in landscape
 _MIN_SPACE: Final = 45  # mm a table needs below the previous one, else it starts a page
 _HEADING_FILL: Final = (31, 78, 121)
