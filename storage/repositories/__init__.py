@@ -17,7 +17,9 @@ from storage.repositories.drafts import Drafts
 from storage.repositories.entries import KpiValues, ProgressReports
 from storage.repositories.invites import Invites
 from storage.repositories.people import People
+from storage.repositories.people_admin import PeopleAdmin
 from storage.repositories.plan import Plan
+from storage.repositories.plan_bulk import PlanBulk
 from storage.repositories.reminders import Reminders
 from storage.repositories.report_data import ReportData
 from storage.repositories.review import Certifications, EntryHistory, Evidence
@@ -85,6 +87,14 @@ class Repositories:
     @cached_property
     def reminders(self) -> Reminders:
         return Reminders(self.connection)
+
+    @cached_property
+    def plan_bulk(self) -> PlanBulk:
+        return PlanBulk(self.connection)
+
+    @cached_property
+    def people_admin(self) -> PeopleAdmin:
+        return PeopleAdmin(self.connection)
 
 
 __all__ = ["Repositories"]
