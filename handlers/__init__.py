@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import kpi, start, summary
+from handlers import announce, kpi, nudge, start, summary
 from handlers.errors import on_error
 from handlers.guard import guard_handler
 
@@ -19,6 +19,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(guard_handler(), group=-1)
     kpi.register_handlers(application)
     summary.register_handlers(application)
+    nudge.register_handlers(application)
+    announce.register_handlers(application)
     start.register_handlers(application)
     start.register_fallbacks(application)
     application.add_error_handler(on_error)

@@ -142,7 +142,7 @@ DISTRICT_ROLES = (Role.OFFICER, Role.ADMIN)
 
 PUBLIC_COMMANDS = ("start", "help", "language")
 STAFF_COMMANDS = ("start", "kpi", "help", "language", "cancel")
-DISTRICT_COMMANDS = ("start", "summary", "help", "language", "cancel")
+DISTRICT_COMMANDS = ("start", "summary", "nudge", "announce", "help", "language", "cancel")
 
 
 def command_list(names: Sequence[str], lang: Lang) -> list[BotCommand]:

@@ -38,6 +38,12 @@ def menu_markup(person: Person, lang: Lang) -> list[list[tuple[str, str]]]:
         rows.append([(plain(lang, "menu.kpi"), "kpi:start")])
     if person.role.is_district:
         rows.append([(plain(lang, "menu.summary"), "summary:start")])
+        rows.append(
+            [
+                (plain(lang, "nudge.menu"), "nudge:start"),
+                (plain(lang, "announce.menu"), "announce:start"),
+            ]
+        )
     rows.append([(plain(lang, "menu.language"), "lang:menu"), (plain(lang, "menu.help"), "help")])
     return rows
 

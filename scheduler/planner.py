@@ -423,3 +423,54 @@ async def late_schools(repos: Repositories, round_: Round) -> list[tuple[School,
         _Outstanding(repos, round_),
     )
     return await builder.late_schools()
+
+
+@dataclass(frozen=True, slots=True)
+class NudgePlan:
+    """Who a nudge reaches: late schools, their reachable people, and the messages."""
+
+    round_: Round
+    late: list[tuple[School, Outstanding]]
+    messages: list[PlannedMessage]
+    unreachable_schools: list[School]
+
+    @property
+    def people(self) -> int:
+        """How many people get a reminder."""
+        return len(self.messages)
+
+
+def nudge_step(token: int) -> str:
+    """The send-log step of one nudge (one per officer's confirmation)."""
+    return f"{NUDGE_PREFIX}{token}"
+
+
+async def plan_nudge(
+    repos: Repositories, *, round_: Round, token: int, now: dt.datetime, config: ReminderConfig
+) -> NudgePlan:
+    """A reminder now to every reachable person of every late school of a round.
+
+    Reporters and heads alike; a person in the middle of a flow gets it held.
+    """
+    schools = {school.id: school for school in await repos.schools.list(kind="school")}
+    in_flow = await repos.reminders.people_in_flow(now=now, active_since=now - config.max_hold)
+    builder = _Builder(
+        Plan(now=now, in_window=True), config, in_flow, round_, schools, _Outstanding(repos, round_)
+    )
+    late = await builder.late_schools()
+    late_ids = [school.id for school, _ in late]
+    staff = await repos.reminders.recipients(roles=SCHOOL_ROLES, school_ids=late_ids)
+    step = nudge_step(token)
+    for person in staff:
+        outstanding = await builder.owed.of(person.school_id)
+        message = builder._message(
+            person, step=step, tone=Tone.NUDGE, outstanding=outstanding, at=now, held=None
+        )
+        builder._place(message, person, None)
+    reached = {person.school_id for person in staff}
+    return NudgePlan(
+        round_=round_,
+        late=late,
+        messages=builder.plan.messages,
+        unreachable_schools=[school for school, _ in late if school.id not in reached],
+    )

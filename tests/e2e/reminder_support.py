@@ -151,3 +151,21 @@ def reminders_received(user: SimUser) -> list[BotMessage]:
 
 SAMPLE_DUE_7 = bangkok(2027, 1, 12, 8, 30)
 """The sample round is due 19 Jan 2027 16:30; a week before, the office is open."""
+
+
+async def add_person(
+    bot: LocalBot, user_id: int, name: str, school: str, role: Role, lang: str = "th"
+) -> SimUser:
+    """One registered person (made in the database, as an import would) with a chat."""
+    async with db(bot).transaction() as repos:
+        found = await repos.schools.by_code(school)
+        assert found is not None
+        await repos.people.create(
+            full_name=name,
+            role=role,
+            school_id=found.id,
+            telegram_user_id=user_id,
+            language=lang,
+            now=bot.clock(),
+        )
+    return bot.emulator.user(user_id, name, language_code=lang)
