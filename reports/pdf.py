@@ -179,6 +179,33 @@ def _spreadsheet_only(pdf: _Pdf, document: Document) -> None:
     pdf.set_text_color(0, 0, 0)
 
 
+class _DrawnWithPrevious(tuple[int, ...]):
+    """The text of a glyph that only completes a character an earlier glyph stands for.
+
+    Shaping draws some Thai characters with two glyphs (SARA AM is a ring and
+    SARA AA; a tone mark before it moves to a small form). fpdf2 maps the
+    first glyph to the character and leaves the second out of the PDF's
+    ToUnicode map, so text extraction shows a stray control character. This
+    empty text with a length of one makes fpdf2 map the second glyph to
+    nothing, and the extracted text is exactly what was written.
+    """
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return 1
+
+
+def _map_every_glyph(pdf: FPDF) -> None:
+    for font in pdf.fonts.values():
+        subset = getattr(font, "subset", None)
+        if subset is None:
+            continue
+        for glyph, _ in subset.items():
+            if glyph is not None and isinstance(glyph.unicode, tuple) and not glyph.unicode:
+                glyph.unicode = _DrawnWithPrevious()
+
+
 def render_pdf(document: Document) -> bytes:
     """The PDF as bytes."""
     pdf = _Pdf(document.lang, document.title)
@@ -188,4 +215,5 @@ def render_pdf(document: Document) -> bytes:
         if sheet.in_pdf:
             _sheet(pdf, document, sheet)
     _spreadsheet_only(pdf, document)
+    _map_every_glyph(pdf)
     return bytes(pdf.output())
