@@ -116,6 +116,9 @@ def invites(
     ] = None,
     all_schools: Annotated[bool, typer.Option("--all", help="every active school")] = False,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="also write a CSV file")] = None,
+    pdf_path: Annotated[
+        Path | None, typer.Option("--pdf", help="also write a printable A4 sheet of QR cards")
+    ] = None,
     days: Annotated[int, typer.Option(help="days until the codes expire", min=1, max=365)] = 14,
     uses: Annotated[int, typer.Option(help="people who may register with one code", min=1)] = 1,
     lang: Annotated[str, typer.Option(help="language of printed names: th or en")] = "th",
@@ -197,6 +200,13 @@ def invites(
                     ]
                 )
         console.print(f"written to {csv_path}")
+    if pdf_path is not None:
+        from onboarding.invite_sheet import invite_sheet_pdf
+
+        pdf_path.write_bytes(
+            invite_sheet_pdf(issued, bot_username=username, lang=language, tz=settings.tz)
+        )
+        console.print(f"written to {pdf_path}")
 
 
 @app.command()
@@ -240,3 +250,8 @@ cli_remind.register(app)
 from bot import cli_reports  # noqa: E402  (the report command adds itself)
 
 cli_reports.register(app)
+
+
+from bot import cli_plan  # noqa: E402  (the plan commands add themselves to the app above)
+
+cli_plan.register(app)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import announce, kpi, nudge, start, summary
+from handlers import announce, invite, kpi, nudge, people, plan_import, start, summary
 from handlers.errors import on_error
 from handlers.guard import guard_handler
 
@@ -21,6 +21,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     summary.register_handlers(application)
     nudge.register_handlers(application)
     announce.register_handlers(application)
+    invite.register_handlers(application)
+    people.register_handlers(application)
+    plan_import.register_handlers(application)
     start.register_handlers(application)
     start.register_fallbacks(application)
     application.add_error_handler(on_error)

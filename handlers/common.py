@@ -142,7 +142,17 @@ DISTRICT_ROLES = (Role.OFFICER, Role.ADMIN)
 
 PUBLIC_COMMANDS = ("start", "help", "language")
 STAFF_COMMANDS = ("start", "kpi", "help", "language", "cancel")
-DISTRICT_COMMANDS = ("start", "summary", "nudge", "announce", "help", "language", "cancel")
+DISTRICT_COMMANDS = (
+    "start",
+    "summary",
+    "nudge",
+    "announce",
+    "invite",
+    "help",
+    "language",
+    "cancel",
+)
+ADMIN_COMMANDS = (*DISTRICT_COMMANDS[:-3], "people", "import", *DISTRICT_COMMANDS[-3:])
 
 
 def command_list(names: Sequence[str], lang: Lang) -> list[BotCommand]:
@@ -152,6 +162,8 @@ def command_list(names: Sequence[str], lang: Lang) -> list[BotCommand]:
 
 def commands_for(role: Role) -> tuple[str, ...]:
     """The commands a role sees in Telegram's menu."""
+    if role is Role.ADMIN:
+        return ADMIN_COMMANDS
     return DISTRICT_COMMANDS if role.is_district else STAFF_COMMANDS
 
 

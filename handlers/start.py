@@ -44,6 +44,14 @@ def menu_markup(person: Person, lang: Lang) -> list[list[tuple[str, str]]]:
                 (plain(lang, "announce.menu"), "announce:start"),
             ]
         )
+        rows.append([(plain(lang, "onboarding.menu.invite"), "inv:start")])
+    if person.role is Role.ADMIN:
+        rows.append(
+            [
+                (plain(lang, "onboarding.menu.people"), "ppl:start"),
+                (plain(lang, "onboarding.menu.import"), "planimport:start"),
+            ]
+        )
     rows.append([(plain(lang, "menu.language"), "lang:menu"), (plain(lang, "menu.help"), "help")])
     return rows
 

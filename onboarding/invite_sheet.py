@@ -32,6 +32,7 @@ COLUMNS: Final = 2
 ROWS: Final = 3
 GAP: Final = 4.0  # mm between cards
 QR_SIZE: Final = 46.0  # mm: large enough for an old phone camera at arm's length
+ZERO_WIDTH_SPACE: Final = 0x200B
 
 
 @cache
@@ -158,4 +159,22 @@ def invite_sheet_pdf(
             lang=lang,
             tz=tz,
         )
+    _name_shaped_glyphs(pdf)
     return bytes(pdf.output())
+
+
+def _name_shaped_glyphs(pdf: FPDF) -> None:
+    """Give glyphs that shaping added a zero-width text, so copied text reads right.
+
+    HarfBuzz splits SARA AM (ำ) into two glyphs; fpdf2 gives the cluster's text
+    to the first and none to the second, which PDF readers then show as its
+    raw code ("อำLรุง"). A zero-width space is what Thai text already uses
+    between words, and invisible when the name is copied or searched.
+    """
+    for font in pdf.fonts.values():
+        subset = getattr(font, "subset", None)
+        if subset is None:
+            continue
+        for glyph, _ in list(subset.items()):
+            if glyph is not None and glyph.unicode == ():
+                glyph.unicode = (ZERO_WIDTH_SPACE,)
