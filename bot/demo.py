@@ -2,9 +2,10 @@
 
 The real bot runs against the local Bot API emulator on a fresh database
 with the sample district. Two school reporters and an officer register with
-invite codes; one reporter enters every indicator (typing Thai digits and
-pressing buttons), the other does not; the officer's summary names the
-school still missing. The conversation is printed and written to a folder.
+invite codes; one reporter reports every project and indicator (typing Thai
+digits, pressing buttons, attaching a file), the other does not; the
+officer's summary names the school still missing. The conversation is
+printed and written to a folder.
 """
 
 from __future__ import annotations
@@ -20,31 +21,74 @@ from bot.harness import LocalBot
 from domain import invite_codes
 from domain.values import Role
 from emulator import BotMessage, SimUser
+from handlers.limits import BurstLimiter
 from storage.sample import OFFICE_CODE
 
 REPORTING_SCHOOL = "CB05"  # โรงเรียนชลกันยานุกูล
 LATE_SCHOOL = "RY01"  # โรงเรียนแกลง "วิทยสถาวร"
 
 
-async def _answer_all_kpis(user: SimUser, answers: list[str]) -> None:
-    """Walk /kpi until the school has reported everything."""
+def relax_burst_limit(bot: LocalBot) -> None:
+    """Let scripted people answer as fast as a script does.
+
+    The guard drops a burst of updates from one person; a script answers in
+    milliseconds what a person answers in minutes, so the demo lifts the limit.
+    """
+    if bot.application is not None:
+        bot.application.bot_data.limiter = BurstLimiter(limit=100_000)
+
+
+async def _latest(bot: LocalBot, user: SimUser) -> BotMessage:
+    """The bot's latest message to a person, once the bot is quiet."""
+    await bot.settle()
+    user.skip_pending()
+    latest = user.last
+    if latest is None:
+        raise RuntimeError("the bot did not answer")
+    return latest
+
+
+async def _answer_all_kpis(bot: LocalBot, user: SimUser, answers: list[str]) -> None:
+    """Walk the /kpi batch: type numbers, press levels and yes/no, then one confirm."""
     await user.send_text("/kpi")
-    message = await user.expect()
+    message = await _latest(bot, user)
     for answer in answers:
-        if any(data.startswith("kpi:pick:") for data in message.callback_data()):
-            await user.press(message.callback_data()[0], message_id=message.message_id)
-            message = await user.expect()
-        if any(data.startswith("kpi:value:") for data in message.callback_data()):
-            await user.press_text(answer)
+        buttons = [data for data in message.callback_data() if data.startswith("kpi:v:")]
+        if buttons:
+            await user.press(
+                f"{buttons[0].rsplit(':', 1)[0]}:{answer}", message_id=message.message_id
+            )
         else:
             await user.send_text(answer)
-        review = await user.expect()
-        await user.press("kpi:confirm", message_id=review.message_id)
-        saved = await user.expect()
-        if "kpi:start" not in saved.callback_data():
-            return
-        await user.press("kpi:start", message_id=saved.message_id)
-        message = await user.expect()
+        message = await _latest(bot, user)
+    await user.press("kpi:confirm", message_id=message.message_id)
+    await _latest(bot, user)
+
+
+async def _report_projects(bot: LocalBot, user: SimUser, reports: list[list[str]]) -> None:
+    """Walk /report for each project: a button or typed text per step, then confirm.
+
+    Each answer is a callback data to press (``report:…``), ``@file`` to send a
+    document as evidence, or text to type.
+    """
+    await user.send_text("/report")
+    message = await _latest(bot, user)
+    for answers in reports:
+        start = next(
+            d for d in message.callback_data() if d.startswith(("report:pick:", "report:go:"))
+        )
+        await user.press(start, message_id=message.message_id)
+        message = await _latest(bot, user)
+        for answer in answers:
+            if answer.startswith("report:"):
+                await user.press(answer, message_id=message.message_id)
+            elif answer.startswith("@"):
+                await user.send_document(answer[1:], b"%PDF-1.4 demo evidence", "application/pdf")
+            else:
+                await user.send_text(answer)
+            message = await _latest(bot, user)
+        await user.press("report:confirm", message_id=message.message_id)
+        message = await _latest(bot, user)
 
 
 def _render(bot: LocalBot) -> list[tuple[str, str, list[list[str]]]]:
@@ -107,6 +151,7 @@ async def run_demo(out: Path | None, *, console: Console) -> Path:
 
     bot = LocalBot(database_path)
     await bot.start()
+    relax_burst_limit(bot)
     try:
         await bot.load_sample()
         code_a = await bot.invite(REPORTING_SCHOOL, Role.REPORTER)
@@ -136,8 +181,34 @@ async def run_demo(out: Path | None, *, console: Console) -> Path:
         # a reporter tries the officer's command and is refused
         await somchai.send_text("/summary")
         await somchai.expect()
-        # the first school reports everything: Thai digits, "ร้อยละ", a level button
-        await _answer_all_kpis(somchai, ["๗๒.๕", "ร้อยละ 85", "4"])
+        # the first school reports its projects: buttons, Thai digits, a file as evidence
+        await _report_projects(
+            bot,
+            somchai,
+            [
+                [
+                    "report:status:in_progress",
+                    "report:pct:50",
+                    "๑๒,๕๐๐ บาท",
+                    "จัดกิจกรรม PLC แล้ว 3 ครั้ง ครูเข้าร่วม 45 คน",
+                    "report:skip",
+                    "ควรจัดต่อเนื่องทุกภาคเรียน",
+                    "@ภาพกิจกรรม PLC.pdf",
+                    "report:skip",
+                ],
+                [
+                    "report:status:completed",
+                    "ร้อยละ 100",
+                    "28,750",
+                    "คัดกรองนักเรียนครบทุกคน เยี่ยมบ้าน 120 หลัง",
+                    "ผู้ปกครองบางส่วนไม่สะดวกให้เยี่ยมบ้าน",
+                    "report:skip",
+                    "report:skip",
+                ],
+            ],
+        )
+        # ...and every indicator: Thai digits, "ร้อยละ", a level button
+        await _answer_all_kpis(bot, somchai, ["๗๒.๕", "ร้อยละ 85", "4"])
         # the officer pulls the summary: the second school is named as missing
         await officer.send_text("/summary")
         summary: BotMessage = await officer.expect()

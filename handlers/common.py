@@ -141,12 +141,23 @@ STAFF_ROLES = (Role.REPORTER, Role.HEAD)
 DISTRICT_ROLES = (Role.OFFICER, Role.ADMIN)
 
 PUBLIC_COMMANDS = ("start", "help", "language")
-STAFF_COMMANDS = ("start", "kpi", "help", "language", "cancel")
+STAFF_COMMANDS = (
+    "start",
+    "report",
+    "kpi",
+    "status",
+    "history",
+    "help",
+    "language",
+    "cancel",
+)
+HEAD_COMMANDS = (*STAFF_COMMANDS[:5], "certify", *STAFF_COMMANDS[5:])
 DISTRICT_COMMANDS = (
     "start",
     "summary",
     "nudge",
     "announce",
+    "return",
     "invite",
     "help",
     "language",
@@ -162,6 +173,8 @@ def command_list(names: Sequence[str], lang: Lang) -> list[BotCommand]:
 
 def commands_for(role: Role) -> tuple[str, ...]:
     """The commands a role sees in Telegram's menu."""
+    if role is Role.HEAD:
+        return HEAD_COMMANDS
     if role is Role.ADMIN:
         return ADMIN_COMMANDS
     return DISTRICT_COMMANDS if role.is_district else STAFF_COMMANDS

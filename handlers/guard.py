@@ -1,4 +1,4 @@
-"""Checks every update passes before any flow sees it (handler group -1).
+"""Checks every update passes before any flow sees it (the first handler group).
 
 - A burst limit per person: a person (or a stuck client) sending more than
   :data:`~handlers.limits.BURST_LIMIT` updates within the window gets one polite

@@ -1,377 +1,805 @@
-"""/kpi: enter a school's indicator values for the current round.
+"""/kpi: a round's indicator values as one batch.
 
-choose a KPI → type the value (yes/no and levels by buttons) → review card →
-confirm. Nothing is stored until confirmed; "saved" is said only after the
-transaction has committed. Flow answers live in ``user_data`` (persisted as
-JSON) so a restart resumes at the same step.
+The school's outstanding KPIs come one at a time on one message: name, unit,
+target and last round's value; numbers and percents are typed, yes/no and
+levels are buttons; back and skip move through the batch; a photo or
+document sent at a question is attached to that KPI as evidence. Unusual
+values (far from last round's, over twice the target) are confirmed with a
+note. A review card lists the batch with an edit and a note button per KPI,
+and one confirm stores it all in one transaction; "saved" is said only after
+the commit.
+
+A button press edits the flow's message in place; a typed answer gets the
+next question as a new message below it. Ten KPIs thus take about eleven
+messages from the bot.
 """
 
 from __future__ import annotations
 
-import warnings
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram import Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from domain.calendar import format_datetime
 from domain.errors import InvalidInput, UserError
 from domain.i18n import Html, Lang, plain, t
-from domain.values import LEVEL_MAX, LEVEL_MIN, ValueType, format_kpi_value, parse_kpi_value
-from handlers.common import STAFF_ROLES, Caller, answer_query, keyboard, require_role, send, show
+from domain.numbers import format_number
+from domain.values import (
+    LEVEL_MAX,
+    LEVEL_MIN,
+    ValueType,
+    achievement,
+    clean_text,
+    format_kpi_value,
+    kpi_soft_checks,
+    parse_kpi_value,
+)
+from handlers.common import STAFF_ROLES
 from handlers.context import Ctx
-from storage.models import Kpi, Person
-from storage.services import outstanding_kpis, submit_kpi_value
+from handlers.flow import (
+    MAX_FILES,
+    FlowSpec,
+    Rows,
+    Turn,
+    button_turn,
+    evidence_of,
+    offer_resume,
+    register_flow,
+    start_turn,
+)
+from storage.models import Round
+from storage.repositories.drafts import Draft
+from storage.repositories.review import EvidenceFile
+from storage.services import (
+    KpiAnswer,
+    KpiToReport,
+    kpis_to_report,
+    outstanding_items,
+    submit_kpi_batch,
+)
 
-FLOW_KEY = "kpi"
-
-
-class KpiState(StrEnum):
-    """Steps of the KPI flow (stored by name in the persistence)."""
-
-    CHOOSE = "kpi.choose"
-    VALUE = "kpi.value"
-    REVIEW = "kpi.review"
-
-
-def _flow(context: Ctx) -> dict[str, Any]:
-    assert context.user_data is not None
-    flow = context.user_data.get(FLOW_KEY)
-    if not isinstance(flow, dict):
-        flow = {}
-        context.user_data[FLOW_KEY] = flow
-    return flow
-
-
-def _end_flow(context: Ctx) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(FLOW_KEY, None)
-    return ConversationHandler.END
+FLOW = "kpi"
+NAME_LIMIT = 48  # characters of a KPI name on a button
 
 
-def _target_text(kpi: Kpi, target: Decimal, lang: Lang) -> str:
-    return format_kpi_value(kpi.value_type, target, lang)
+class Step:
+    """Steps of the /kpi flow, as stored in the draft."""
+
+    ROUND = "round"
+    VALUE = "value"
+    SOFT = "soft"
+    NOTE = "note"
+    REVIEW = "review"
 
 
-async def begin(update: Update, context: Ctx) -> KpiState | int:
-    """/kpi or the menu button: list what the school still owes in the current round."""
-    await answer_query(update)
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    if found is None:
-        return _end_flow(context)
-    who, person = found
-    services = context.services
-    now = services.clock()
-    async with services.database.read() as repos:
-        round_ = await repos.plan.current_round(now)
-        outstanding = (
-            []
-            if round_ is None
-            else await outstanding_kpis(repos, school_id=person.school_id, round_=round_)
-        )
-    if round_ is None:
-        await show(update, t(who.lang, "kpi.no_round"))
-        return _end_flow(context)
-    if not outstanding:
-        await show(update, t(who.lang, "kpi.all_done", round=round_.name(who.lang)))
-        return _end_flow(context)
-    _flow(context).clear()
-    _flow(context)["round_id"] = round_.id
-    if len(outstanding) == 1:
-        item = outstanding[0]
-        return await ask_value(update, context, who, item.kpi, item.target, round_id=round_.id)
-    rows = [[(_short(item.kpi.name(who.lang)), f"kpi:pick:{item.kpi.id}")] for item in outstanding]
-    rows.append([(plain(who.lang, "common.cancel"), "kpi:cancel")])
-    text = t(
-        who.lang,
-        "kpi.choose",
-        round=round_.name(who.lang),
-        due=format_datetime(round_.due_at, who.lang, tz=services.timezone),
-        count=len(outstanding),
-    )
-    await show(update, text, markup=keyboard(rows))
-    return KpiState.CHOOSE
-
-
-def _short(text: str, limit: int = 60) -> str:
+def _short(text: str, limit: int = NAME_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def picked(update: Update, context: Ctx) -> KpiState | int:
-    """A KPI button: ask for its value (the id is checked against the school's KPIs)."""
-    await answer_query(update)
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    query = update.callback_query
-    if found is None or query is None or query.data is None:
-        return _end_flow(context)
-    who, person = found
-    round_id = _flow(context).get("round_id")
-    kpi_id = _int_suffix(query.data)
-    item = await _owed(context, person, round_id, kpi_id)
-    if item is None or round_id is None:
-        await show(update, t(who.lang, "kpi.not_expected"))
-        return _end_flow(context)
-    kpi, target = item
-    return await ask_value(update, context, who, kpi, target, round_id=round_id)
+# ---------------------------------------------------------------- loading
 
 
-def _int_suffix(data: str) -> int | None:
-    tail = data.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
-
-
-async def _owed(
-    context: Ctx, person: Person, round_id: object, kpi_id: int | None
-) -> tuple[Kpi, Decimal] | None:
-    """The KPI and target if the person's school owes it in the round; None otherwise."""
-    if not isinstance(round_id, int) or kpi_id is None:
-        return None
-    async with context.services.database.read() as repos:
+async def _items(turn: Turn) -> list[KpiToReport]:
+    """The batch's KPIs, as the person started them, still owed by the school."""
+    round_id = turn.answers.get("round")
+    order = [(int(kpi_id), int(version)) for kpi_id, version in turn.answers.get("items", [])]
+    if not isinstance(round_id, int):
+        return []
+    async with turn.context.services.database.read() as repos:
         round_ = await repos.plan.round(round_id)
         if round_ is None:
-            return None
-        for item in await outstanding_kpis(repos, school_id=person.school_id, round_=round_):
-            if item.kpi.id == kpi_id:
-                return item.kpi, item.target
-    return None
+            return []
+        expected = {
+            kpi.id: (kpi, target)
+            for kpi, target in await repos.plan.expected_kpis(
+                school_id=turn.person.school_id, round_=round_
+            )
+        }
+        items = []
+        for kpi_id, version in order:
+            if kpi_id not in expected:
+                continue
+            kpi, target = expected[kpi_id]
+            earlier = await repos.kpi_values.latest_before(
+                school_id=turn.person.school_id, kpi_id=kpi_id, round_=round_
+            )
+            items.append(
+                KpiToReport(kpi, target, None if earlier is None else earlier.value, version)
+            )
+    return items
 
 
-def _value_buttons(kpi: Kpi, lang: Lang) -> list[list[tuple[str, str]]]:
-    if kpi.value_type is ValueType.YES_NO:
+async def _round(turn: Turn) -> Round | None:
+    round_id = turn.answers.get("round")
+    if not isinstance(round_id, int):
+        return None
+    async with turn.context.services.database.read() as repos:
+        return await repos.plan.round(round_id)
+
+
+def _values(turn: Turn) -> dict[str, str]:
+    values = turn.answers.setdefault("values", {})
+    assert isinstance(values, dict)
+    return values
+
+
+def _notes(turn: Turn) -> dict[str, str]:
+    notes = turn.answers.setdefault("notes", {})
+    assert isinstance(notes, dict)
+    return notes
+
+
+def _files(turn: Turn) -> dict[str, list[dict[str, Any]]]:
+    files = turn.answers.setdefault("files", {})
+    assert isinstance(files, dict)
+    return files
+
+
+def _index(turn: Turn, items: list[KpiToReport]) -> int:
+    index = turn.answers.get("i", 0)
+    return max(0, min(int(index) if isinstance(index, int) else 0, len(items) - 1))
+
+
+# ---------------------------------------------------------------- entry
+
+
+async def begin_command(update: Update, context: Ctx) -> None:
+    """/kpi or a "report indicators" button: continue a draft, or start the batch."""
+    turn = await start_turn(update, context, FLOW)
+    if turn is None:
+        return
+    if await offer_resume(turn):
+        return
+    await begin(turn)
+
+
+async def begin(turn: Turn) -> None:
+    """Start afresh: choose the round when several are open, then the first KPI."""
+    now = turn.now
+    async with turn.context.services.database.read() as repos:
+        rounds = await repos.plan.open_rounds(now)
+        current = await repos.plan.current_round(now)
+    if current is None:
+        await _close(turn, t(turn.lang, "kpi.no_round"), [])
+        return
+    if len(rounds) > 1:
+        turn.restart_answers({"rounds": [r.id for r in rounds]})
+        rows = [[(r.name(turn.lang), f"kpi:round:{r.id}")] for r in rounds]
+        rows.append([(plain(turn.lang, "common.cancel"), "kpi:cancel")])
+        await turn.show(Step.ROUND, t(turn.lang, "reporting.kpi.choose_round"), rows, adopt=True)
+        return
+    await _start_round(turn, current)
+
+
+async def _close(turn: Turn, text: Html, rows: Rows) -> None:
+    """Say something that ends the flow before it began (no draft is kept)."""
+    query = turn.update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        await turn.end(text, rows)
+        return
+    if turn.draft is not None:
+        await turn.drop()
+    await turn.send(text, rows)
+
+
+async def round_chosen(update: Update, context: Ctx) -> None:
+    """A round button: the id must be one of the open rounds offered."""
+    turn = await button_turn(update, context, FLOW)
+    query = update.callback_query
+    if turn is None or query is None or query.data is None:
+        return
+    round_id = int(query.data.rsplit(":", 1)[-1])
+    offered = turn.answers.get("rounds", [])
+    async with context.services.database.read() as repos:
+        open_ids = {r.id for r in await repos.plan.open_rounds(turn.now)}
+        round_ = await repos.plan.round(round_id)
+    if round_ is None or round_id not in offered or round_id not in open_ids:
+        await turn.send(t(turn.lang, "reporting.flow.not_yours"))
+        return
+    await _start_round(turn, round_)
+
+
+async def _start_round(turn: Turn, round_: Round) -> None:
+    async with turn.context.services.database.read() as repos:
+        items = await kpis_to_report(repos, school_id=turn.person.school_id, round_=round_)
+        outstanding = await outstanding_items(repos, school_id=turn.person.school_id, round_=round_)
+    if not items:
+        rows: Rows = []
+        if outstanding.projects:
+            rows.append([(plain(turn.lang, "reporting.report.start"), "report:start")])
+        rows.append([(plain(turn.lang, "menu.back"), "menu")])
+        await _close(turn, t(turn.lang, "kpi.all_done", round=round_.name(turn.lang)), rows)
+        return
+    turn.restart_answers(
+        {
+            "round": round_.id,
+            "items": [[item.kpi.id, item.version] for item in items],
+            "i": 0,
+            "values": {},
+            "notes": {},
+            "files": {},
+        }
+    )
+    await _ask(turn, items, 0, adopt=True)
+
+
+# ---------------------------------------------------------------- the question
+
+
+def _value_buttons(item: KpiToReport, lang: Lang) -> Rows:
+    kpi_id = item.kpi.id
+    if item.kpi.value_type is ValueType.YES_NO:
         return [
-            [(plain(lang, "value.yes"), "kpi:value:1"), (plain(lang, "value.no"), "kpi:value:0")]
+            [
+                (plain(lang, "value.yes"), f"kpi:v:{kpi_id}:1"),
+                (plain(lang, "value.no"), f"kpi:v:{kpi_id}:0"),
+            ]
         ]
-    if kpi.value_type is ValueType.LEVEL:
-        return [[(str(level), f"kpi:value:{level}") for level in range(LEVEL_MIN, LEVEL_MAX + 1)]]
+    if item.kpi.value_type is ValueType.LEVEL:
+        return [[(str(n), f"kpi:v:{kpi_id}:{n}") for n in range(LEVEL_MIN, LEVEL_MAX + 1)]]
     return []
 
 
-async def ask_value(
-    update: Update, context: Ctx, who: Caller, kpi: Kpi, target: Decimal, *, round_id: int
-) -> KpiState:
-    """Show the KPI with its unit and target, and ask for the value."""
-    flow = _flow(context)
-    flow.update(round_id=round_id, kpi_id=kpi.id, value=None)
-    rows = _value_buttons(kpi, who.lang)
-    rows.append([(plain(who.lang, "common.cancel"), "kpi:cancel")])
-    await show(update, _question(kpi, target, who.lang), markup=keyboard(rows))
-    return KpiState.VALUE
+def _shown(item: KpiToReport, value: Decimal, lang: Lang) -> str:
+    return format_kpi_value(item.kpi.value_type, value, lang)
 
 
-def _question(kpi: Kpi, target: Decimal, lang: Lang) -> Html:
-    question = t(
-        lang,
-        "kpi.ask",
-        name=kpi.name(lang),
-        unit=kpi.unit(lang),
-        target=_target_text(kpi, target, lang),
-        type=plain(lang, f"value.type.{kpi.value_type.value}"),
-    )
-    return Html(question + "\n" + t(lang, f"kpi.hint.{kpi.value_type.value}"))
-
-
-async def value_typed(update: Update, context: Ctx) -> KpiState | int:
-    """A typed value: on to the review card, or explain the mistake and ask again."""
-    message = update.effective_message
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    if found is None or message is None or message.text is None:
-        return _end_flow(context)
-    who, person = found
-    return await _accept_value(update, context, who, person, message.text)
-
-
-async def value_pressed(update: Update, context: Ctx) -> KpiState | int:
-    """A yes/no or level button."""
-    await answer_query(update)
-    query = update.callback_query
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    if found is None or query is None or query.data is None:
-        return _end_flow(context)
-    who, person = found
-    return await _accept_value(update, context, who, person, query.data.rsplit(":", 1)[-1])
-
-
-async def _accept_value(
-    update: Update, context: Ctx, who: Caller, person: Person, text: str
-) -> KpiState | int:
-    flow = _flow(context)
-    item = await _owed(context, person, flow.get("round_id"), flow.get("kpi_id"))
-    if item is None:
-        await send(update, t(who.lang, "kpi.not_expected"))
-        return _end_flow(context)
-    kpi, target = item
-    try:
-        value = parse_kpi_value(kpi.value_type, text)
-    except InvalidInput as problem:
-        rows = [*_value_buttons(kpi, who.lang), [(plain(who.lang, "common.cancel"), "kpi:cancel")]]
-        text = (
-            t(who.lang, problem.key, **problem.params)
-            + Html("\n\n")
-            + _question(kpi, target, who.lang)
-        )
-        await send(update, Html(text), markup=keyboard(rows))
-        return KpiState.VALUE
-    flow["value"] = str(value)
-    card = t(
-        who.lang,
-        "kpi.review",
-        name=kpi.name(who.lang),
-        value=format_kpi_value(kpi.value_type, value, who.lang),
-        unit=kpi.unit(who.lang),
-        target=_target_text(kpi, target, who.lang),
-    )
-    rows = [
-        [(plain(who.lang, "common.confirm"), "kpi:confirm")],
-        [
-            (plain(who.lang, "common.edit"), "kpi:edit"),
-            (plain(who.lang, "common.cancel"), "kpi:cancel"),
-        ],
+async def _question(turn: Turn, items: list[KpiToReport], index: int) -> Html:
+    item = items[index]
+    lang = turn.lang
+    round_ = await _round(turn)
+    parts = [
+        t(
+            lang,
+            "reporting.kpi.header",
+            round="" if round_ is None else round_.name(lang),
+            n=index + 1,
+            total=len(items),
+        ),
+        t(
+            lang,
+            "kpi.ask",
+            name=item.kpi.name(lang),
+            unit=item.kpi.unit(lang),
+            target=_shown(item, item.target, lang),
+            type=plain(lang, item.kpi.value_type.label_key),
+        ),
+        t(lang, "reporting.kpi.previous", value=_shown(item, item.previous, lang))
+        if item.previous is not None
+        else t(lang, "reporting.kpi.no_previous"),
     ]
-    await show(update, card, markup=keyboard(rows))
-    return KpiState.REVIEW
+    answered = _values(turn).get(str(item.kpi.id))
+    if answered is not None:
+        parts.append(t(lang, "reporting.kpi.answered", value=_shown(item, Decimal(answered), lang)))
+    files = _files(turn).get(str(item.kpi.id), [])
+    if files:
+        parts.append(t(lang, "reporting.kpi.files", count=len(files)))
+    parts.append(Html(t(lang, f"kpi.hint.{item.kpi.value_type.value}")))
+    parts.append(t(lang, "reporting.kpi.evidence_hint"))
+    return Html("\n".join(parts))
 
 
-async def edit(update: Update, context: Ctx) -> KpiState | int:
-    """Edit from the review card: ask the value again."""
-    await answer_query(update)
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    if found is None:
-        return _end_flow(context)
-    who, person = found
-    flow = _flow(context)
-    item = await _owed(context, person, flow.get("round_id"), flow.get("kpi_id"))
+def _question_rows(turn: Turn, items: list[KpiToReport], index: int) -> Rows:
+    lang = turn.lang
+    rows = _value_buttons(items[index], lang)
+    moves = []
+    if index > 0:
+        moves.append((plain(lang, "reporting.flow.back"), "kpi:back"))
+    moves.append((plain(lang, "reporting.flow.skip"), "kpi:skip"))
+    rows.append(moves)
+    answered = len(_values(turn))
+    if answered:
+        rows.append([(plain(lang, "reporting.kpi.to_review", count=answered), "kpi:review")])
+    rows.append([(plain(lang, "common.cancel"), "kpi:cancel")])
+    return rows
+
+
+async def _ask(turn: Turn, items: list[KpiToReport], index: int, *, adopt: bool = False) -> None:
+    turn.answers["i"] = index
+    turn.answers.pop("pending", None)
+    await turn.show(
+        Step.VALUE,
+        await _question(turn, items, index),
+        _question_rows(turn, items, index),
+        adopt=adopt,
+    )
+
+
+async def render(turn: Turn) -> None:
+    """Show the draft's current step again (resuming)."""
+    items = await _items(turn)
+    if turn.step == Step.ROUND or not items:
+        await begin(turn)
+        return
+    if turn.step == Step.REVIEW:
+        await _review(turn, items, adopt=True)
+    elif turn.step == Step.NOTE:
+        await _ask_note(turn, items, adopt=True)
+    elif turn.step == Step.SOFT and isinstance(turn.answers.get("pending"), dict):
+        await _ask_soft(turn, items, adopt=True)
+    else:
+        await _ask(turn, items, _index(turn, items), adopt=True)
+
+
+# ---------------------------------------------------------------- answers
+
+
+async def value_pressed(update: Update, context: Ctx) -> None:
+    """A yes/no or level button of the current KPI."""
+    turn = await button_turn(update, context, FLOW)
+    query = update.callback_query
+    if turn is None or query is None or query.data is None:
+        return
+    _, _, kpi_id, raw = query.data.split(":")
+    items = await _items(turn)
+    if turn.step != Step.VALUE or not items:
+        await turn.send(t(turn.lang, "reporting.flow.old_button"))
+        return
+    index = _index(turn, items)
+    if items[index].kpi.id != int(kpi_id):
+        await turn.send(t(turn.lang, "reporting.flow.not_yours"))
+        return
+    await _accept_text(turn, items, index, raw)
+
+
+async def _accept_text(turn: Turn, items: list[KpiToReport], index: int, text: str) -> None:
+    item = items[index]
+    try:
+        value = parse_kpi_value(item.kpi.value_type, text)
+    except InvalidInput as problem:
+        await _retry(turn, items, index, problem)
+        return
+    checks = kpi_soft_checks(
+        value,
+        previous=item.previous,
+        target=item.target,
+        value_type=item.kpi.value_type,
+        direction=item.kpi.direction,
+    )
+    if checks:
+        turn.answers["pending"] = {
+            "kpi": item.kpi.id,
+            "value": str(value),
+            "checks": [check.value for check in checks],
+        }
+        await _ask_soft(turn, items)
+        return
+    await _record(turn, items, index, value, note=None)
+
+
+async def _retry(turn: Turn, items: list[KpiToReport], index: int, problem: InvalidInput) -> None:
+    """A hard error: say what is wrong and ask the same question again."""
+    text = Html(
+        t(turn.lang, problem.key, **problem.params) + "\n\n" + await _question(turn, items, index)
+    )
+    await turn.show(Step.VALUE, text, _question_rows(turn, items, index))
+
+
+async def _record(
+    turn: Turn, items: list[KpiToReport], index: int, value: Decimal, *, note: str | None
+) -> None:
+    """Keep an accepted value (and a soft-check note), then move on."""
+    key = str(items[index].kpi.id)
+    _values(turn)[key] = str(value)
+    if note is not None:
+        _notes(turn)[key] = note
+    turn.answers.pop("pending", None)
+    if turn.answers.pop("to_review", False) or index + 1 >= len(items):
+        await _review(turn, items)
+        return
+    await _ask(turn, items, index + 1)
+
+
+async def _ask_soft(turn: Turn, items: list[KpiToReport], *, adopt: bool = False) -> None:
+    pending = turn.answers["pending"]
+    item = next(i for i in items if i.kpi.id == pending["kpi"])
+    value = Decimal(pending["value"])
+    lang = turn.lang
+    reached = achievement(
+        value, item.target, value_type=item.kpi.value_type, direction=item.kpi.direction
+    )
+    params = {
+        "value": _shown(item, value, lang),
+        "previous": "" if item.previous is None else _shown(item, item.previous, lang),
+        "target": _shown(item, item.target, lang),
+        "percent": ""
+        if reached.percent_of_target is None
+        else format_number(reached.percent_of_target),
+    }
+    lines = [t(lang, "reporting.kpi.soft_title", name=item.kpi.name(lang))]
+    lines += [t(lang, f"soft.{check}", **params) for check in pending["checks"]]
+    lines.append(t(lang, "reporting.flow.soft_note"))
+    rows = [
+        [(plain(lang, "reporting.flow.change_value"), "kpi:change")],
+        [(plain(lang, "common.cancel"), "kpi:cancel")],
+    ]
+    await turn.show(Step.SOFT, Html("\n\n".join(lines)), rows, adopt=adopt)
+
+
+async def change_value(update: Update, context: Ctx) -> None:
+    """From a soft check: ask the value again."""
+    turn = await button_turn(update, context, FLOW)
+    if turn is None:
+        return
+    items = await _items(turn)
+    if not items:
+        await begin(turn)
+        return
+    await _ask(turn, items, _index(turn, items))
+
+
+async def move(update: Update, context: Ctx) -> None:
+    """Back, skip, or straight to the review card."""
+    turn = await button_turn(update, context, FLOW)
+    query = update.callback_query
+    if turn is None or query is None or query.data is None:
+        return
+    action = query.data.split(":", 1)[1]
+    items = await _items(turn)
+    if not items:
+        await begin(turn)
+        return
+    index = _index(turn, items)
+    if action == "review" or (action == "skip" and turn.answers.pop("to_review", False)):
+        await _review(turn, items)
+    elif action == "back":
+        await _ask(turn, items, max(0, index - 1))
+    elif index + 1 < len(items):
+        await _ask(turn, items, index + 1)
+    else:
+        await _review(turn, items)
+
+
+async def on_input(turn: Turn, message: Message) -> None:
+    """Typed text or a file while the flow is open."""
+    items = await _items(turn)
+    if not items:
+        await begin(turn)
+        return
+    index = _index(turn, items)
+    file = evidence_of(message)
+    if file is not None and turn.step in (Step.VALUE, Step.SOFT):
+        await _attach(turn, items, index, file)
+        return
+    text = message.text
+    if text is None:
+        await turn.send(t(turn.lang, "reporting.flow.stray", hint=_hint(turn, items, index)))
+        return
+    if turn.step == Step.VALUE:
+        await _accept_text(turn, items, index, text)
+    elif turn.step == Step.SOFT:
+        await _soft_note(turn, items, text)
+    elif turn.step == Step.NOTE:
+        await _note_typed(turn, items, text)
+    else:
+        await turn.send(t(turn.lang, "reporting.flow.stray", hint=_hint(turn, items, index)))
+
+
+def _hint(turn: Turn, items: list[KpiToReport], index: int) -> Html:
+    if turn.step == Step.VALUE:
+        return t(turn.lang, f"kpi.hint.{items[index].kpi.value_type.value}")
+    if turn.step in (Step.SOFT, Step.NOTE):
+        return t(turn.lang, "reporting.flow.hint_note")
+    return t(turn.lang, "reporting.flow.hint_buttons")
+
+
+async def _attach(turn: Turn, items: list[KpiToReport], index: int, file: EvidenceFile) -> None:
+    files = _files(turn).setdefault(str(items[index].kpi.id), [])
+    if len(files) >= MAX_FILES:
+        await turn.send(t(turn.lang, "reporting.flow.too_many_files", limit=MAX_FILES))
+        return
+    files.append(file.to_json())
+    if turn.step == Step.SOFT:
+        await _ask_soft(turn, items)
+    else:
+        await turn.show(
+            Step.VALUE,
+            await _question(turn, items, index),
+            _question_rows(turn, items, index),
+        )
+
+
+async def _soft_note(turn: Turn, items: list[KpiToReport], text: str) -> None:
+    pending = turn.answers.get("pending")
+    if not isinstance(pending, dict):
+        await _ask(turn, items, _index(turn, items))
+        return
+    try:
+        note = clean_text(text)
+    except InvalidInput as problem:
+        await turn.send(t(turn.lang, problem.key, **problem.params))
+        return
+    index = next(n for n, item in enumerate(items) if item.kpi.id == pending["kpi"])
+    await _record(turn, items, index, Decimal(pending["value"]), note=note)
+
+
+# ---------------------------------------------------------------- review
+
+
+def _review_text(turn: Turn, items: list[KpiToReport], round_: Round | None) -> Html:
+    lang = turn.lang
+    values, notes, files = _values(turn), _notes(turn), _files(turn)
+    lines = [
+        t(
+            lang,
+            "reporting.kpi.review_title",
+            round="" if round_ is None else round_.name(lang),
+            count=len(values),
+            total=len(items),
+        )
+    ]
+    for number, item in enumerate(items, start=1):
+        key = str(item.kpi.id)
+        if key in values:
+            line = t(
+                lang,
+                "reporting.kpi.review_line",
+                n=number,
+                name=_short(item.kpi.name(lang), 90),
+                value=_shown(item, Decimal(values[key]), lang),
+                target=_shown(item, item.target, lang),
+            )
+        else:
+            line = t(
+                lang, "reporting.kpi.review_skipped", n=number, name=_short(item.kpi.name(lang), 90)
+            )
+        if key in notes:
+            line = Html(line + "\n" + t(lang, "reporting.kpi.review_note", note=notes[key]))
+        if files.get(key):
+            line = Html(line + "\n" + t(lang, "reporting.kpi.files", count=len(files[key])))
+        lines.append(line)
+    lines.append(
+        t(lang, "reporting.kpi.review_confirm")
+        if values
+        else t(lang, "reporting.kpi.review_nothing")
+    )
+    return Html("\n\n".join(lines))
+
+
+async def _review(turn: Turn, items: list[KpiToReport], *, adopt: bool = False) -> None:
+    lang = turn.lang
+    values = _values(turn)
+    rows: Rows = []
+    for number, item in enumerate(items, start=1):
+        label = _short(item.kpi.name(lang), 28)
+        row = [(f"✏️ {number}. {label}", f"kpi:edit:{item.kpi.id}")]
+        if str(item.kpi.id) in values:
+            row.append(
+                (plain(lang, "reporting.kpi.note_button", n=number), f"kpi:note:{item.kpi.id}")
+            )
+        rows.append(row)
+    if values:
+        rows.append([(plain(lang, "reporting.kpi.confirm", count=len(values)), "kpi:confirm")])
+    rows.append([(plain(lang, "common.cancel"), "kpi:cancel")])
+    turn.answers.pop("to_review", None)
+    await turn.show(Step.REVIEW, _review_text(turn, items, await _round(turn)), rows, adopt=adopt)
+
+
+def _item_index(items: list[KpiToReport], data: str | None) -> int | None:
+    if data is None:
+        return None
+    tail = data.rsplit(":", 1)[-1]
+    if not tail.isdigit():
+        return None
+    return next((n for n, item in enumerate(items) if item.kpi.id == int(tail)), None)
+
+
+async def edit_item(update: Update, context: Ctx) -> None:
+    """✏️ on the review card: ask that KPI again, then come back to the card."""
+    turn = await button_turn(update, context, FLOW)
+    if turn is None or update.callback_query is None:
+        return
+    items = await _items(turn)
+    index = _item_index(items, update.callback_query.data)
+    if index is None:
+        await turn.send(t(turn.lang, "reporting.flow.not_yours"))
+        return
+    turn.answers["to_review"] = True
+    await _ask(turn, items, index)
+
+
+async def note_item(update: Update, context: Ctx) -> None:
+    """📝 on the review card: ask for a note to that KPI's value."""
+    turn = await button_turn(update, context, FLOW)
+    if turn is None or update.callback_query is None:
+        return
+    items = await _items(turn)
+    index = _item_index(items, update.callback_query.data)
+    if index is None or str(items[index].kpi.id) not in _values(turn):
+        await turn.send(t(turn.lang, "reporting.flow.not_yours"))
+        return
+    turn.answers["note_for"] = items[index].kpi.id
+    await _ask_note(turn, items)
+
+
+async def _ask_note(turn: Turn, items: list[KpiToReport], *, adopt: bool = False) -> None:
+    kpi_id = turn.answers.get("note_for")
+    item = next((i for i in items if i.kpi.id == kpi_id), None)
     if item is None:
-        await show(update, t(who.lang, "kpi.not_expected"))
-        return _end_flow(context)
-    return await ask_value(update, context, who, item[0], item[1], round_id=flow["round_id"])
+        await _review(turn, items, adopt=adopt)
+        return
+    lang = turn.lang
+    current = _notes(turn).get(str(item.kpi.id))
+    text = t(lang, "reporting.kpi.ask_note", name=item.kpi.name(lang))
+    if current:
+        text = Html(text + "\n" + t(lang, "reporting.kpi.review_note", note=current))
+    rows = []
+    if current:
+        rows.append([(plain(lang, "reporting.kpi.remove_note"), "kpi:nonote")])
+    rows.append([(plain(lang, "reporting.kpi.back_to_review"), "kpi:review")])
+    await turn.show(Step.NOTE, text, rows, adopt=adopt)
 
 
-async def confirm(update: Update, context: Ctx) -> KpiState | int:
-    """Store the value; say "saved" only after the commit; offer the next KPI."""
-    await answer_query(update)
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    if found is None:
-        return _end_flow(context)
-    who, person = found
-    flow = _flow(context)
-    round_id, kpi_id, raw = flow.get("round_id"), flow.get("kpi_id"), flow.get("value")
-    if not isinstance(round_id, int) or not isinstance(kpi_id, int) or not isinstance(raw, str):
-        await show(update, t(who.lang, "common.button_expired"))
-        return _end_flow(context)
+async def _note_typed(turn: Turn, items: list[KpiToReport], text: str) -> None:
+    try:
+        note = clean_text(text)
+    except InvalidInput as problem:
+        await turn.send(t(turn.lang, problem.key, **problem.params))
+        return
+    kpi_id = turn.answers.pop("note_for", None)
+    if kpi_id is not None:
+        _notes(turn)[str(kpi_id)] = note
+    await _review(turn, items)
+
+
+async def remove_note(update: Update, context: Ctx) -> None:
+    """Remove the note of the KPI being annotated."""
+    turn = await button_turn(update, context, FLOW)
+    if turn is None:
+        return
+    items = await _items(turn)
+    kpi_id = turn.answers.pop("note_for", None)
+    _notes(turn).pop(str(kpi_id), None)
+    await _review(turn, items)
+
+
+# ---------------------------------------------------------------- confirm
+
+
+async def confirm(update: Update, context: Ctx) -> None:
+    """Store the batch in one transaction; say "saved" after the commit; offer what is next."""
+    turn = await button_turn(update, context, FLOW)
+    if turn is None:
+        return
+    items = await _items(turn)
+    values, notes, files = _values(turn), _notes(turn), _files(turn)
+    answers = [
+        KpiAnswer(
+            kpi_id=item.kpi.id,
+            value=Decimal(values[str(item.kpi.id)]),
+            expected_version=item.version,
+            note=notes.get(str(item.kpi.id)),
+            evidence=tuple(EvidenceFile.from_json(f) for f in files.get(str(item.kpi.id), [])),
+        )
+        for item in items
+        if str(item.kpi.id) in values
+    ]
+    round_ = await _round(turn)
+    if not answers or round_ is None:
+        await _review(turn, items)
+        return
     services = context.services
     now = services.clock()
     try:
         async with services.database.transaction() as repos:
-            kpi = await repos.plan.kpi(kpi_id)
-            stored = await submit_kpi_value(
-                repos,
-                person=person,
-                round_id=round_id,
-                kpi_id=kpi_id,
-                value=Decimal(raw),
-                expected_version=0,
-                now=now,
+            outcome = await submit_kpi_batch(
+                repos, person=turn.person, round_id=round_.id, answers=answers, now=now
             )
-            round_ = await repos.plan.round(round_id)
-            remaining = (
-                []
-                if round_ is None
-                else await outstanding_kpis(repos, school_id=person.school_id, round_=round_)
-            )
+            await repos.drafts.drop(person_id=turn.person.id, flow=FLOW)
+            left = await outstanding_items(repos, school_id=turn.person.school_id, round_=round_)
+            people = {
+                current.submitted_by_id: await repos.people.get(current.submitted_by_id)
+                for _, current in outcome.conflicts
+            }
     except UserError as problem:
-        await show(update, t(who.lang, problem.key, **problem.params))
-        return _end_flow(context)
-    assert kpi is not None
-    text = t(
-        who.lang,
-        "kpi.saved",
-        name=kpi.name(who.lang),
-        value=format_kpi_value(kpi.value_type, stored.value, who.lang),
-        at=format_datetime(stored.submitted_at, who.lang, tz=services.timezone),
-    )
-    rows: list[list[tuple[str, str]]] = []
-    if remaining:
-        text = Html(text + "\n\n" + t(who.lang, "kpi.remaining", count=len(remaining)))
-        rows.append([(plain(who.lang, "kpi.next"), "kpi:start")])
-    rows.append([(plain(who.lang, "menu.back"), "menu")])
-    await show(update, text, markup=keyboard(rows))
-    return _end_flow(context)
+        await turn.end(t(turn.lang, problem.key, **problem.params), [])
+        return
+    lang = turn.lang
+    by_id = {item.kpi.id: item for item in items}
+    lines = [
+        t(
+            lang,
+            "reporting.kpi.saved",
+            count=len(outcome.saved),
+            at=format_datetime(now, lang, tz=services.timezone),
+        )
+    ]
+    for stored in outcome.saved:
+        item = by_id[stored.kpi_id]
+        lines.append(
+            t(
+                lang,
+                "reporting.kpi.saved_line",
+                name=_short(item.kpi.name(lang), 90),
+                value=_shown(item, stored.value, lang),
+            )
+        )
+    rows: Rows = []
+    for answer, current in outcome.conflicts:
+        item = by_id[answer.kpi_id]
+        who = people.get(current.submitted_by_id)
+        lines.append(
+            t(
+                lang,
+                "reporting.kpi.conflict",
+                name=item.kpi.name(lang),
+                yours=_shown(item, answer.value, lang),
+                stored=_shown(item, current.value, lang),
+                who="" if who is None else who.full_name,
+                at=format_datetime(current.submitted_at, lang, tz=services.timezone),
+            )
+        )
+        rows.append(
+            [
+                (
+                    plain(lang, "reporting.correct.button", name=_short(item.kpi.name(lang), 30)),
+                    f"fix:kv:{current.id}",
+                )
+            ]
+        )
+    rows += next_rows(lang, kpis=len(left.kpis), projects=len(left.projects))
+    if left:
+        lines.append(
+            t(lang, "reporting.flow.left", kpis=len(left.kpis), projects=len(left.projects))
+        )
+    else:
+        lines.append(t(lang, "reporting.flow.all_done", round=round_.name(lang)))
+    await turn.end(Html("\n".join(lines)), rows)
 
 
-async def cancel(update: Update, context: Ctx) -> int:
-    """/cancel or the cancel button: drop the answers, store nothing."""
-    await answer_query(update)
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    if found is not None:
-        await show(update, t(found[0].lang, "kpi.cancelled"))
-    return _end_flow(context)
+def next_rows(lang: Lang, *, kpis: int, projects: int) -> Rows:
+    """Buttons offering what the school still owes, then the menu."""
+    rows: Rows = []
+    if projects:
+        rows.append([(plain(lang, "reporting.report.start"), "report:start")])
+    if kpis:
+        rows.append([(plain(lang, "kpi.next"), "kpi:start")])
+    rows.append([(plain(lang, "menu.back"), "menu")])
+    return rows
 
 
-async def stray(update: Update, context: Ctx) -> KpiState:
-    """Anything else mid-flow (a sticker, a photo): a hint for the current step."""
-    found = await require_role(update, context, STAFF_ROLES, "access.staff_only")
-    if found is not None:
-        await send(update, t(found[0].lang, "kpi.stray"))
-    state = context.user_data.get(FLOW_KEY, {}).get("value") if context.user_data else None
-    return KpiState.REVIEW if state is not None else KpiState.VALUE
-
-
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    """The persistent /kpi conversation.
-
-    Tracked per chat and user, not per message: a flow is one conversation
-    whatever message its buttons are on, and stale buttons are answered by
-    the catch-all instead.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return _conversation()
-
-
-def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE
-    return ConversationHandler(
-        entry_points=[
-            CommandHandler("kpi", begin, filters=private),
-            CallbackQueryHandler(begin, pattern=r"^kpi:start$"),
-        ],
-        states={
-            KpiState.CHOOSE: [CallbackQueryHandler(picked, pattern=r"^kpi:pick:\d+$")],
-            KpiState.VALUE: [
-                MessageHandler(private & filters.TEXT & ~filters.COMMAND, value_typed),
-                CallbackQueryHandler(value_pressed, pattern=r"^kpi:value:\d+$"),
-            ],
-            KpiState.REVIEW: [
-                CallbackQueryHandler(confirm, pattern=r"^kpi:confirm$"),
-                CallbackQueryHandler(edit, pattern=r"^kpi:edit$"),
-            ],
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel, filters=private),
-            CallbackQueryHandler(cancel, pattern=r"^kpi:cancel$"),
-            CommandHandler("kpi", begin, filters=private),
-            CallbackQueryHandler(begin, pattern=r"^kpi:start$"),
-            MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, stray),
-        ],
-        name="kpi",
-        persistent=True,
-        allow_reentry=True,
+def describe(draft: Draft, lang: Lang) -> str:
+    """What a /kpi draft is, for "continue where you left off?"."""
+    values = draft.answers.get("values", {})
+    items = draft.answers.get("items", [])
+    return plain(
+        lang,
+        "reporting.kpi.draft",
+        count=len(values) if isinstance(values, dict) else 0,
+        total=len(items) if isinstance(items, list) else 0,
     )
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Add the /kpi conversation."""
-    application.add_handler(build_conversation())
+    """/kpi, its entry button (also used by reminders: ``kpi:start``) and its buttons."""
+    register_flow(
+        FlowSpec(
+            name=FLOW,
+            roles=STAFF_ROLES,
+            refusal="access.staff_only",
+            begin=begin,
+            render=render,
+            on_input=on_input,
+            describe=describe,
+        )
+    )
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("kpi", begin_command, filters=private))
+    patterns = {
+        r"^kpi:start$": begin_command,
+        r"^kpi:round:\d+$": round_chosen,
+        r"^kpi:v:\d+:\d+$": value_pressed,
+        r"^kpi:(back|skip|review)$": move,
+        r"^kpi:change$": change_value,
+        r"^kpi:edit:\d+$": edit_item,
+        r"^kpi:note:\d+$": note_item,
+        r"^kpi:nonote$": remove_note,
+        r"^kpi:confirm$": confirm,
+    }
+    for pattern, callback in patterns.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
 
 
-__all__ = ["KpiState", "register_handlers"]
+__all__ = ["next_rows", "register_handlers"]

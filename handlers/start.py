@@ -35,7 +35,16 @@ def menu_markup(person: Person, lang: Lang) -> list[list[tuple[str, str]]]:
     """Main-menu buttons for a person's role."""
     rows: list[list[tuple[str, str]]] = []
     if person.role.is_school_staff:
+        rows.append([(plain(lang, "reporting.menu.report"), "report:start")])
         rows.append([(plain(lang, "menu.kpi"), "kpi:start")])
+        rows.append(
+            [
+                (plain(lang, "reporting.menu.status"), "status"),
+                (plain(lang, "reporting.menu.history"), "history"),
+            ]
+        )
+    if person.role is Role.HEAD:
+        rows.append([(plain(lang, "reporting.menu.certify"), "certify")])
     if person.role.is_district:
         rows.append([(plain(lang, "menu.summary"), "summary:start")])
         rows.append(

@@ -3,8 +3,10 @@
 Used by ``tidtam init --sample``, the demo and the tests. Schools come from
 ``storage/data/schools_sesao18.csv`` (Thai Wikipedia, CC BY-SA 4.0; see
 ``storage/data/SOURCES.md``); the indicators are real wordings from Thai
-planning sources with illustrative targets. The open round is placed around
-the moment of loading so the sample is always usable.
+planning sources with illustrative targets; each school has two or three
+projects named as school action plans name them. The open round asks for
+project progress and the each-round indicators, and is placed around the
+moment of loading so the sample is always usable.
 """
 
 from __future__ import annotations
@@ -89,6 +91,32 @@ SAMPLE_KPIS: tuple[SampleKpi, ...] = (
 )
 
 
+# Projects as Thai secondary schools name them in their annual action plans,
+# with budgets of the size such plans carry. Each school gets two or three.
+SAMPLE_PROJECTS: tuple[tuple[str, Decimal], ...] = (
+    ("โครงการยกระดับผลสัมฤทธิ์ทางการเรียน (O-NET)", Decimal(85_000)),
+    ("โครงการพัฒนาครูสู่ครูมืออาชีพด้วยชุมชนการเรียนรู้ทางวิชาชีพ (PLC)", Decimal(45_000)),
+    ("โครงการระบบดูแลช่วยเหลือนักเรียน", Decimal(30_000)),
+    ("โครงการห้องสมุดมีชีวิต", Decimal(60_000)),
+    ("โครงการค่ายวิทยาศาสตร์และเทคโนโลยี สะเต็มศึกษา", Decimal(72_500)),
+    ("โครงการโรงเรียนสุจริต", Decimal(25_000)),
+    ("โครงการพัฒนาทักษะการสื่อสารภาษาอังกฤษ", Decimal(55_000)),
+    ("โครงการ TO BE NUMBER ONE ต้านภัยยาเสพติด", Decimal(20_000)),
+    ("โครงการปรับปรุงภูมิทัศน์และสิ่งแวดล้อมในโรงเรียน", Decimal(150_000)),
+    ("โครงการส่งเสริมคุณธรรม จริยธรรม และค่านิยมที่พึงประสงค์", Decimal(35_000)),
+    ("โครงการแนะแนวศึกษาต่อและอาชีพ", Decimal(18_000)),
+)
+
+
+def sample_projects(school_index: int) -> list[tuple[str, Decimal]]:
+    """The sample projects of the school at ``school_index`` (0-based): two or three."""
+    count = 2 + school_index % 2
+    return [
+        SAMPLE_PROJECTS[(school_index * 3 + offset) % len(SAMPLE_PROJECTS)]
+        for offset in range(count)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class SampleSummary:
     """What the sample loader created."""
@@ -133,6 +161,7 @@ async def load_sample(
         code=OFFICE_CODE, name_th=OFFICE_NAME_TH, name_en=OFFICE_NAME_EN, kind="office", now=now
     )
     school_ids = []
+    school_codes = []
     for row in sample_schools():
         school_id, _ = await repos.schools.upsert(
             code=row["code"],
@@ -144,6 +173,7 @@ async def load_sample(
             now=now,
         )
         school_ids.append(school_id)
+        school_codes.append(row["code"])
 
     for order, sample in enumerate(SAMPLE_KPIS, start=1):
         kpi_id = await repos.plan.create_kpi(
@@ -168,6 +198,19 @@ async def load_sample(
                 now=now,
             )
 
+    for index, (school_id, school_code) in enumerate(zip(school_ids, school_codes, strict=True)):
+        for number, (name, budget) in enumerate(sample_projects(index), start=1):
+            await repos.plan.create_project(
+                code=f"{school_code}-P{number:02d}",
+                fiscal_year=fiscal_year,
+                school_id=school_id,
+                name=name,
+                budget_allocated=budget,
+                planned_start=starts_on,
+                planned_end=ends_on,
+                now=now,
+            )
+
     today = now.astimezone(tz).date()
     await repos.plan.create_round(
         code=round_code,
@@ -176,7 +219,7 @@ async def load_sample(
         name_en=f"Quarter {quarter} report, FY {fiscal_year}",
         opens_at=_local(today - dt.timedelta(days=7), 8, 30, tz),
         due_at=_local(today + dt.timedelta(days=14), 16, 30, tz),
-        includes_progress=False,
+        includes_progress=True,
         kpi_frequencies="each_round",
         now=now,
     )

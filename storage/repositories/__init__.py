@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.audit import AuditLog
 from storage.repositories.bot_state import BotState
+from storage.repositories.drafts import Drafts
 from storage.repositories.entries import KpiValues, ProgressReports
 from storage.repositories.invites import Invites
 from storage.repositories.people import People
@@ -21,6 +22,7 @@ from storage.repositories.plan import Plan
 from storage.repositories.plan_bulk import PlanBulk
 from storage.repositories.reminders import Reminders
 from storage.repositories.report_data import ReportData
+from storage.repositories.review import Certifications, EntryHistory, Evidence
 from storage.repositories.schools import Schools
 
 
@@ -65,6 +67,22 @@ class Repositories:
     @cached_property
     def bot_state(self) -> BotState:
         return BotState(self.connection)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        return Drafts(self.connection)
+
+    @cached_property
+    def evidence(self) -> Evidence:
+        return Evidence(self.connection)
+
+    @cached_property
+    def certifications(self) -> Certifications:
+        return Certifications(self.connection)
+
+    @cached_property
+    def entry_history(self) -> EntryHistory:
+        return EntryHistory(self.connection)
 
     @cached_property
     def reminders(self) -> Reminders:

@@ -14,7 +14,9 @@ async def test_demo_plays_the_round_and_names_the_late_school(tmp_path: Path):
     folder = await run_demo(tmp_path / "demo", console=console)
     transcript = (folder / "transcript.txt").read_text(encoding="utf-8")
     assert "ลงทะเบียนเรียบร้อยแล้ว" in transcript
-    assert "บันทึกแล้ว" in transcript
+    assert "บันทึกแล้ว ✅ ผลตัวชี้วัด 3 รายการ" in transcript
+    assert "บันทึกแล้ว ✅ โครงการระบบดูแลช่วยเหลือนักเรียน" in transcript
+    assert "ครบทุกรายการแล้ว 🎉" in transcript  # the demo school is complete
     assert "Schools complete: 1 of 51" in transcript
     assert 'โรงเรียนแกลง "วิทยสถาวร"' in transcript
     assert "district office staff only" not in transcript  # the refusal is in Thai

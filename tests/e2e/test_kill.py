@@ -32,6 +32,14 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
     assert emu.violations == []
 
 
+async def _next_new(user, seen: set[int]):
+    """The next bot event on a message not in ``seen`` (a typed answer gets a new message)."""
+    while True:
+        event = await user.expect()
+        if event.message_id not in seen:
+            return event
+
+
 def start_bot(emulator: BotApiEmulator, db_url: str, workdir: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -75,10 +83,13 @@ async def test_a_confirmed_value_survives_sigkill_and_restart(
         await reporter.send_text(f"/start {reporter_code}")
         await reporter.expect(timeout=30)  # includes the process's start-up
         await reporter.send_text("/kpi")
-        listing = await reporter.expect()
-        await reporter.press("kpi:pick:2", message_id=listing.message_id)
-        await reporter.expect()
+        first = await reporter.expect()
+        await reporter.press("kpi:skip", message_id=first.message_id)  # K01 left for later
+        second = await reporter.expect()
+        assert "indicator 2 of 3" in second.plain_text
         await reporter.send_text("87.25")
+        third = await _next_new(reporter, {first.message_id})
+        await reporter.press("kpi:skip", message_id=third.message_id)
         review = await reporter.expect()
         await reporter.press("kpi:confirm", message_id=review.message_id)
         saved = await reporter.expect()
@@ -96,7 +107,7 @@ async def test_a_confirmed_value_survives_sigkill_and_restart(
         await officer.expect(timeout=30)
         await officer.send_text("/summary")
         summary = await officer.expect()
-        assert "Items submitted: 1 of 153" in summary.plain_text
+        assert "Items submitted: 1 of 280" in summary.plain_text
     finally:
         process.send_signal(signal.SIGTERM)
         try:

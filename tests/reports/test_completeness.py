@@ -14,7 +14,7 @@ from reports.text import completeness_html
 from storage.database import Database
 from storage.models import Round, School
 from storage.sample import load_sample
-from storage.schema import kpi_values, targets
+from storage.schema import kpi_values, projects, targets
 
 NOW = dt.datetime(2027, 1, 5, 2, 0, tzinfo=dt.UTC)
 
@@ -91,14 +91,19 @@ async def test_database_completeness_matches_a_count_from_raw_rows(database: Dat
             )
         ).all()
         kpis = {k: await repos.plan.kpi(k) for k in {row.kpi_id for row in raw_targets}}
+        raw_projects = (
+            await repos.connection.execute(select(projects.c.school_id, projects.c.id))
+        ).all()
 
     # independent count: straight from rows, without the report's code paths
-    owed = {
+    owed: set[tuple[int, object]] = {
         (r.school_id, r.kpi_id)
         for r in raw_targets
         if kpis[r.kpi_id].frequency.value == "each_round"
     }
-    first: dict[tuple[int, int], dt.datetime] = {}
+    # the sample round also asks every project's progress; none is reported here
+    owed |= {(r.school_id, ("project", r.id)) for r in raw_projects}
+    first: dict[tuple[int, object], dt.datetime] = {}
     for r in raw_values:
         key = (r.school_id, r.kpi_id)
         first[key] = min(first.get(key, r.submitted_at), r.submitted_at)
