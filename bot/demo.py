@@ -22,6 +22,8 @@ from domain import invite_codes
 from domain.values import Role
 from emulator import BotMessage, SimUser
 from handlers.limits import BurstLimiter
+from scheduler.planner import ReminderConfig, load_calendar, round_schedule
+from scheduler.runner import run_pass
 from storage.sample import OFFICE_CODE
 
 REPORTING_SCHOOL = "CB05"  # โรงเรียนชลกันยานุกูล
@@ -89,6 +91,40 @@ async def _report_projects(bot: LocalBot, user: SimUser, reports: list[list[str]
             message = await _latest(bot, user)
         await user.press("report:confirm", message_id=message.message_id)
         message = await _latest(bot, user)
+
+
+async def remind_late_school(bot: LocalBot, reporter: SimUser) -> BotMessage:
+    """Run one reminder pass as of the round's next reminder, and show it reaching the late school.
+
+    The demo plays on the real clock, where the next reminder is days away, so
+    the pass runs "as of" that moment (the next sending moment of the round's
+    ladder on the office calendar), exactly as the bot's own job would then.
+    """
+    assert bot.application is not None and bot.database is not None
+    settings = bot.settings
+    config = ReminderConfig(
+        tz=settings.tz,
+        reminder_time=settings.reminder_time,
+        max_hold=settings.reminder_max_hold,
+        default_language=settings.default_language,
+    )
+    now = bot.clock()
+    async with bot.database.read() as repos:
+        round_ = await repos.plan.current_round(now)
+        if round_ is None:
+            raise RuntimeError("the sample round is not open")
+        calendar = await load_calendar(repos, config)
+        scheduled = await round_schedule(repos, round_, calendar)
+    moment = next(
+        item.at for item in scheduled if item.at > now and item.step.reaches(Role.REPORTER)
+    )
+    await bot.settle()
+    reporter.skip_pending()
+    await run_pass(bot.application.bot, bot.database, now=moment, config=config)
+    reminder = await reporter.expect()
+    if "kpi:start" not in reminder.callback_data():
+        raise RuntimeError("the late school's reminder has no button to report")
+    return reminder
 
 
 def _render(bot: LocalBot) -> list[tuple[str, str, list[list[str]]]]:
@@ -215,6 +251,8 @@ async def run_demo(out: Path | None, *, console: Console) -> Path:
         await bot.settle()
         if "แกลง" not in summary.plain_text:
             raise RuntimeError("the officer's summary does not name the late school")
+        # on the day of the next reminder, the late school's reporter is reminded
+        await remind_late_school(bot, malee)
     finally:
         lines = _render(bot)
         await bot.stop()
