@@ -76,7 +76,7 @@ def _old_value(entry: EntryRef, field: str | None, lang: Lang) -> str:
         assert entry.kpi is not None
         return format_kpi_value(entry.kpi.value_type, current.value, lang)
     assert field is not None
-    return show_field(lang, field, report_values(current).get(field), entry.project)
+    return show_field(lang, field, report_values(current).get(field))
 
 
 def _new_value(entry: EntryRef, field: str | None, value: Any, lang: Lang) -> str:
@@ -84,7 +84,7 @@ def _new_value(entry: EntryRef, field: str | None, value: Any, lang: Lang) -> st
         assert entry.kpi is not None
         return format_kpi_value(entry.kpi.value_type, Decimal(str(value)), lang)
     assert field is not None
-    return show_field(lang, field, value, entry.project)
+    return show_field(lang, field, value)
 
 
 # ---------------------------------------------------------------- entry
