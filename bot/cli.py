@@ -229,11 +229,21 @@ def demo(
     out: Annotated[
         Path | None, typer.Option(help="folder for the transcript (default: a new temp folder)")
     ] = None,
+    chat: Annotated[
+        bool, typer.Option("--chat", help="play a school reporter yourself, in the terminal")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="language of the chat: th or en")] = "th",
 ) -> None:
     """Play a reporting round offline against a local Bot API emulator."""
+    configure_logging("WARNING")
+    if chat:
+        from bot.chat import run_chat
+
+        folder = asyncio.run(run_chat(console=console, out=out, lang=lang))
+        console.print(f"\n[bold green]chat ended[/bold green]; database in {folder}")
+        return
     from bot.demo import run_demo
 
-    configure_logging("WARNING")
     folder = asyncio.run(run_demo(out, console=console))
     console.print(f"\n[bold green]demo finished[/bold green]; transcript in {folder}")
 
