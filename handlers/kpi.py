@@ -62,6 +62,7 @@ from storage.services import (
 
 FLOW = "kpi"
 NAME_LIMIT = 48  # characters of a KPI name on a button
+NOTE_SHOWN = 200  # characters of a note on the review card (ten of them fit one message)
 
 
 class Step:
@@ -546,7 +547,8 @@ def _review_text(turn: Turn, items: list[KpiToReport], round_: Round | None) -> 
                 lang, "reporting.kpi.review_skipped", n=number, name=_short(item.kpi.name(lang), 90)
             )
         if key in notes:
-            line = Html(line + "\n" + t(lang, "reporting.kpi.review_note", note=notes[key]))
+            note = _short(notes[key], NOTE_SHOWN)
+            line = Html(line + "\n" + t(lang, "reporting.kpi.review_note", note=note))
         if files.get(key):
             line = Html(line + "\n" + t(lang, "reporting.kpi.files", count=len(files[key])))
         lines.append(line)

@@ -62,7 +62,7 @@ FIELDS = ("status", "percent", "spent", "outputs", "problems", "suggestions", "e
 TEXT_FIELDS = ("outputs", "problems", "suggestions")
 SKIPPABLE = ("problems", "suggestions", "evidence")
 PERCENT_BUTTONS = (0, 25, 50, 75, 100)
-SHOWN_LIMIT = 600  # characters of a long answer shown on a card (the whole is stored)
+SHOWN_LIMIT = 400  # characters of a long answer shown on a card (the whole is stored)
 # which soft check belongs to which field, so a changed answer drops a stale note
 FIELD_CHECKS = {"percent": SoftCheck.PROGRESS_BACKWARDS, "spent": SoftCheck.SPENT_OVER_ALLOCATED}
 

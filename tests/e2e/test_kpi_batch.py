@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -124,6 +125,8 @@ async def test_ten_kpis_take_at_most_about_twelve_bot_messages(bot: LocalBot):
     saved = await tap(bot, user, "kpi:confirm", message)
     assert "Saved ✅ 10 indicator value(s)" in saved.plain_text
     assert len(await kpi_rows(bot)) == 10
+    # the first question and one message per typed answer (eight here); buttons and
+    # the confirm edit in place, so even ten typed answers stay within twelve
     assert distinct_messages(user, after=before) <= 12
 
 
@@ -351,3 +354,34 @@ async def test_the_second_to_confirm_sees_both_values_and_theirs_is_not_stored(b
     assert "Stored: 61% · Yours: 64%" in told.plain_text
     assert "fix:kv:1" in told.callback_data()
     assert [row[:3] for row in await kpi_rows(bot)] == [("K01", Decimal(61), 1)]
+
+
+async def test_with_two_open_rounds_the_person_chooses_one(bot: LocalBot):
+    assert bot.database is not None
+    now = bot.clock()
+    async with bot.database.transaction() as repos:
+        current = await repos.plan.current_round(now)
+        assert current is not None
+        annual = await repos.plan.create_round(
+            code="ANNUAL",
+            fiscal_year=current.fiscal_year,
+            name_th="รายงานประจำปี",
+            name_en="Annual report",
+            opens_at=current.opens_at,
+            due_at=current.due_at + dt.timedelta(days=30),
+            includes_progress=False,
+            kpi_frequencies="each_round,annual",
+            now=now,
+        )
+    user = await registered(bot, 118, "CB05", lang="en")
+    choose = await say(bot, user, "/kpi")
+    assert "More than one reporting round is open" in choose.plain_text
+    assert f"kpi:round:{annual}" in choose.callback_data()
+    await user.press("kpi:round:999", message_id=choose.message_id, forge=True)
+    assert "not available to you" in (await reply(bot, user)).plain_text
+    await tap(bot, user, f"kpi:round:{annual}", choose)
+    [first] = [m for m in bot.emulator.chat_messages(user.id) if m.message_id == choose.message_id]
+    assert "Annual report · indicator 1 of 4" in first.plain_text
+    # /report offers only rounds that ask for project progress: no choice to make
+    listing = await say(bot, user, "/report")
+    assert "Quarter 2 report" in listing.plain_text and "Projects reported" in listing.plain_text

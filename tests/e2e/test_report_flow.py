@@ -265,3 +265,22 @@ async def test_report_in_a_group_points_to_the_private_chat(bot: LocalBot):
     answer = await group.expect()
     assert "private chat" in answer.plain_text
     assert await draft_rows(bot) == []
+
+
+async def test_answers_at_the_stored_limit_are_kept_whole_and_the_card_fits(bot: LocalBot):
+    user = await registered(bot, 215, "CB05", lang="en")
+    await start_project(bot, user)
+    await tap(bot, user, "report:pct:50")
+    await say(bot, user, "99,000")  # over the allocation: a note is asked for
+    long = {name: (name[0] + "&<") * 333 + name[0] for name in ("note", "out", "pro", "sug")}
+    await say(bot, user, long["note"])
+    await say(bot, user, long["out"])
+    await say(bot, user, long["pro"])
+    await say(bot, user, long["sug"])
+    review = await tap(bot, user, "report:skip")
+    assert "Check before saving" in review.plain_text
+    assert len(review.plain_text) <= 4096
+    await tap(bot, user, "report:confirm", review)
+    [row] = await progress_rows(bot)
+    assert row["outputs"] == long["out"] and len(row["outputs"]) == 1000
+    assert row["problems"] == long["note"] + "\n\n" + long["pro"]
