@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from domain.errors import InvalidInput
 from domain.values import ScoringBand, ValueType, achievement, parse_bands, score
@@ -25,9 +26,11 @@ from reports.figures import mean, rate
 from storage.models import Kpi, Round, School
 
 
-@dataclass(frozen=True, slots=True)
-class KpiResult:
-    """One school's current result for one KPI it owes; ``value`` None when not reported."""
+class KpiResult(NamedTuple):
+    """One school's current result for one KPI it owes; ``value`` None when not reported.
+
+    A named tuple: a district's round has tens of thousands of these.
+    """
 
     school: School
     kpi: Kpi

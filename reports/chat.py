@@ -31,6 +31,8 @@ from storage.models import Kpi, Round
 PAGE_LIMIT: Final = 3500
 """Characters of HTML per page: Telegram allows 4096 visible ones, and tags only add."""
 NAME_LIMIT: Final = 70
+CHAT_BEHIND: Final = 30
+"""Projects behind schedule listed in chat, the furthest behind first; the files list all."""
 TEXT_LIMIT: Final = 280
 """Characters of a problem or suggestion shown in chat; the files carry the whole text."""
 
@@ -323,6 +325,7 @@ def projects_pages(report: ProjectsReport, lang: Lang) -> list[Html]:
         head.append(escape(format_fiscal_year(report.fiscal_year, lang)))
     head += [t(lang, "reports.chat.as_of", date=format_date(report.as_of, lang)), ""]
     head += _project_totals_lines(lang, report.district)
+    behind = report.behind
     items = [
         t(
             lang,
@@ -333,8 +336,10 @@ def projects_pages(report: ProjectsReport, lang: Lang) -> list[Html]:
             progress=_pct(row.percent_complete),
             elapsed=_pct(row.elapsed),
         )
-        for row in report.behind
+        for row in behind[:CHAT_BEHIND]
     ]
+    if len(behind) > CHAT_BEHIND:
+        items.append(t(lang, "reports.chat.behind_more", count=len(behind) - CHAT_BEHIND))
     if items:
         head += ["", t(lang, "reports.chat.behind_header")]
     return paginate(lang, head, items, title=title, at=_at(lang, report.computed_at))

@@ -641,10 +641,12 @@ def _project_highlights(words: _Words, totals: ProjectTotals) -> list[tuple[str,
     ]
 
 
-def _project_sheets(words: _Words, report: ProjectsReport) -> list[Sheet]:
+def _project_sheets(
+    words: _Words, report: ProjectsReport, *, every_project: bool = True
+) -> list[Sheet]:
     lang = words.lang
     behind = report.behind
-    return [
+    sheets = [
         _project_totals_sheet(words, report.district),
         _status_sheet(words, report.district),
         Sheet(
@@ -742,6 +744,7 @@ def _project_sheets(words: _Words, report: ProjectsReport) -> list[Sheet]:
             in_pdf=False,
         ),
     ]
+    return sheets if every_project else sheets[:-1]
 
 
 def _budget_chart(words: _Words, report: ProjectsReport) -> Chart:
@@ -903,7 +906,8 @@ def annual_document(report: AnnualReport, lang: Lang, office: str) -> Document:
             _kpi_sheet(words, report.achievement.kpis),
             _school_summary_sheet(words, report.achievement.scorecards),
             trend.sheet("trend"),
-            *_project_sheets(words, report.projects),
+            # every project, one by one, is the projects report's; the year keeps the totals
+            *_project_sheets(words, report.projects, every_project=False),
             _digest_sheet(words, report.digest),
         ],
         charts=[

@@ -8,7 +8,7 @@ and returns the computed, frozen report object that every renderer reads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from domain.calendar import BANGKOK, fiscal_year_bounds, to_local
 from reports.achievement import AchievementReport, compute_achievement
 from reports.annual import AnnualReport, PublicEdition, public_edition
-from reports.completeness import Completeness, load_completeness
+from reports.completeness import Completeness, compute_completeness, load_completeness
 from reports.digest import DigestReport, compute_digest
 from reports.projects import ProjectsReport, compute_projects
 from reports.trend import TrendReport, compute_trend
-from storage.models import Kpi, Round, School
+from storage.models import Kpi, Project, Round, School
 from storage.repositories import Repositories
-from storage.repositories.report_data import CurrentKpiValue
+from storage.repositories.report_data import CurrentKpiValue, CurrentProgress
 
 
 class ReportKind(StrEnum):
@@ -185,7 +185,7 @@ async def load_projects(
         rounds_in_order=in_scope,
         projects=await data.projects(fiscal_year),
         schools=await data.schools(),
-        reports=await data.current_progress([r.id for r in in_scope]),
+        reports=await data.latest_progress([r.id for r in in_scope]),
         as_of=_as_of(round_, fiscal_year, now, tz),
         now=now,
     )
@@ -208,26 +208,48 @@ async def load_digest(
     )
 
 
-async def _yearly_achievements(
-    repos: Repositories, fiscal_year: int, rounds: Sequence[Round], *, now: dt.datetime
-) -> tuple[list[AchievementReport], AchievementReport, list[Kpi], list[School]]:
-    """Each round's achievement and the year's (latest values), from one read of the values."""
+@dataclass(frozen=True, slots=True)
+class _YearData:
+    """Everything a fiscal year's reports read, loaded once."""
+
+    schools: list[School]
+    kpis: list[Kpi]
+    targets: dict[tuple[int, int], Decimal]
+    values: list[CurrentKpiValue]
+    projects: list[Project]
+    progress: list[CurrentProgress]
+
+
+async def _year_data(
+    repos: Repositories, fiscal_year: int, rounds: Sequence[Round], *, with_projects: bool
+) -> _YearData:
     data = repos.report_data
-    schools = await data.schools()
-    kpis = await data.kpis()
-    targets = await data.targets(fiscal_year)
-    values = await data.current_kpi_values([r.id for r in rounds])
+    round_ids = [r.id for r in rounds]
+    return _YearData(
+        schools=await data.schools(),
+        kpis=await data.kpis(),
+        targets=await data.targets(fiscal_year),
+        values=await data.current_kpi_values(round_ids),
+        projects=await data.projects(fiscal_year) if with_projects else [],
+        progress=await data.current_progress(round_ids) if with_projects else [],
+    )
+
+
+def _yearly_achievements(
+    fiscal_year: int, rounds: Sequence[Round], data: _YearData, *, now: dt.datetime
+) -> tuple[list[AchievementReport], AchievementReport]:
+    """Each round's achievement and the year's (latest values), from one read of the values."""
     per_round_values: dict[int, dict[tuple[int, int], Decimal]] = {r.id: {} for r in rounds}
-    for value in values:
+    for value in data.values:
         per_round_values[value.round_id][(value.school_id, value.kpi_id)] = value.value
     per_round = [
         compute_achievement(
             fiscal_year=fiscal_year,
             round_=round_,
-            schools=schools,
-            kpis=kpis,
-            expected=_owed(targets, kpis, schools, [round_]),
-            targets=targets,
+            schools=data.schools,
+            kpis=data.kpis,
+            expected=_owed(data.targets, data.kpis, data.schools, [round_]),
+            targets=data.targets,
             values=per_round_values[round_.id],
             now=now,
         )
@@ -236,14 +258,43 @@ async def _yearly_achievements(
     year = compute_achievement(
         fiscal_year=fiscal_year,
         round_=None,
-        schools=schools,
-        kpis=kpis,
-        expected=_owed(targets, kpis, schools, rounds),
-        targets=targets,
-        values=_latest_values(values, rounds),
+        schools=data.schools,
+        kpis=data.kpis,
+        expected=_owed(data.targets, data.kpis, data.schools, rounds),
+        targets=data.targets,
+        values=_latest_values(data.values, rounds),
         now=now,
     )
-    return per_round, year, kpis, schools
+    return per_round, year
+
+
+def _round_completeness(round_: Round, data: _YearData, *, now: dt.datetime) -> Completeness:
+    """A round's completeness from the year's data, by the rules of :func:`load_completeness`.
+
+    Items are keyed ("kpi", id) and ("project", id), as there; owed KPIs come
+    from the targets and owed projects from the active projects of the year
+    when the round asks for progress.
+    """
+    expected: list[tuple[int, Hashable]] = [
+        (school_id, ("kpi", kpi_id))
+        for school_id, kpi_id in _owed(data.targets, data.kpis, data.schools, [round_])
+    ]
+    project_school = {project.id: project.school_id for project in data.projects}
+    if round_.includes_progress:
+        expected += [(school_id, ("project", pid)) for pid, school_id in project_school.items()]
+    first: dict[tuple[int, Hashable], dt.datetime] = {
+        (v.school_id, ("kpi", v.kpi_id)): v.first_submitted_at
+        for v in data.values
+        if v.round_id == round_.id
+    }
+    first |= {
+        (project_school[p.project_id], ("project", p.project_id)): p.first_submitted_at
+        for p in data.progress
+        if p.round_id == round_.id and p.project_id in project_school
+    }
+    return compute_completeness(
+        round_, schools=data.schools, expected=expected, first_submitted=first, now=now
+    )
 
 
 async def opened_rounds(repos: Repositories, fiscal_year: int, now: dt.datetime) -> list[Round]:
@@ -256,9 +307,10 @@ async def load_trend(
 ) -> TrendReport:
     """Every KPI across the opened rounds of a fiscal year (and one school's, if given)."""
     rounds = await opened_rounds(repos, fiscal_year, now)
-    per_round, _, kpis, _ = await _yearly_achievements(repos, fiscal_year, rounds, now=now)
+    data = await _year_data(repos, fiscal_year, rounds, with_projects=False)
+    per_round, _ = _yearly_achievements(fiscal_year, rounds, data, now=now)
     return compute_trend(
-        fiscal_year=fiscal_year, per_round=per_round, kpis=kpis, school=school, now=now
+        fiscal_year=fiscal_year, per_round=per_round, kpis=data.kpis, school=school, now=now
     )
 
 
@@ -267,13 +319,12 @@ async def load_annual(
 ) -> AnnualReport:
     """The annual report of a fiscal year, over the rounds opened so far."""
     rounds = await opened_rounds(repos, fiscal_year, now)
-    per_round, year, kpis, schools = await _yearly_achievements(repos, fiscal_year, rounds, now=now)
-    data = repos.report_data
-    projects = await data.projects(fiscal_year)
-    progress = await data.current_progress([r.id for r in rounds])
+    data = await _year_data(repos, fiscal_year, rounds, with_projects=True)
+    per_round, year = _yearly_achievements(fiscal_year, rounds, data, now=now)
+    kpis, schools, projects, progress = data.kpis, data.schools, data.projects, data.progress
     return AnnualReport(
         fiscal_year=fiscal_year,
-        rounds=tuple([await load_completeness(repos, r, now=now) for r in rounds]),
+        rounds=tuple(_round_completeness(r, data, now=now) for r in rounds),
         achievement=year,
         trend=compute_trend(
             fiscal_year=fiscal_year, per_round=per_round, kpis=kpis, school=None, now=now

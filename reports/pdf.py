@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from typing import Final
 
 from fpdf import FPDF
-from fpdf.enums import PageOrientation
-from fpdf.fonts import FontFace
+from fpdf.enums import MethodReturnValue, PageOrientation
 
 from domain.i18n import Lang, plain
 from reports.charts import render_chart_png
-from reports.document import Column, ColumnKind, Document, Sheet, format_cell
+from reports.document import Cell, Column, ColumnKind, Document, Sheet, format_cell
 from reports.fonts import BOLD_WEIGHT, REGULAR_WEIGHT, thai_font_path
 
 FONT: Final = "NotoSansThai"
@@ -30,9 +30,9 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 _WIDE: Final = 7  # tables with more columns than this are printed in landscape
 _MIN_SPACE: Final = 45  # mm a table needs below the previous one, else it starts a page
 _HEADING_FILL: Final = (31, 78, 121)
-_GOOD: Final = FontFace(color=(0, 97, 0), fill_color=(198, 239, 206))
-_BAD: Final = FontFace(color=(156, 0, 6), fill_color=(255, 199, 206))
-_HEADINGS: Final = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=_HEADING_FILL)
+_GOOD: Final = ((198, 239, 206), (0, 97, 0))  # fill, text
+_BAD: Final = ((255, 199, 206), (156, 0, 6))
+_BOTTOM: Final = 16  # mm kept free for the page number
 
 
 class _Pdf(FPDF):
@@ -46,7 +46,7 @@ class _Pdf(FPDF):
         self.add_font(FONT, "", path, variations={"wght": float(REGULAR_WEIGHT)})
         self.add_font(FONT, "B", path, variations={"wght": float(BOLD_WEIGHT)})
         self.set_text_shaping(True)
-        self.set_auto_page_break(auto=True, margin=16)
+        self.set_auto_page_break(auto=True, margin=_BOTTOM)
         self.set_margins(14, 14, 14)
         self.set_title(title)
         self.set_creator("Tidtam")
@@ -145,26 +145,98 @@ def _sheet(pdf: _Pdf, document: Document, sheet: Sheet) -> None:
         pdf.cell(0, 8, plain(document.lang, "reports.pdf.empty"), new_x="LMARGIN", new_y="NEXT")
         return
     pdf.ln(2)
-    pdf.set_font(FONT, "", 8 if wide else 9)
-    with pdf.table(
-        col_widths=tuple(column.width for column in sheet.columns),
-        text_align=tuple(_align(column) for column in sheet.columns),
-        headings_style=_HEADINGS,
-        line_height=5.2,
-        padding=(0.8, 1.2),
-        repeat_headings=1,
-    ) as table:
-        heading = table.row()
-        for column in sheet.columns:
-            heading.cell(column.title)
+    _Table(pdf, sheet.columns, size=8 if wide else 9).draw(rows, orientation.value)
+
+
+class _Table:
+    """A bordered table drawn cell by cell, its heading repeated on every page.
+
+    fpdf2's own table lays every cell out twice through multi_cell; a district
+    of a thousand schools needs tens of thousands of cells, so rows that fit
+    one line are drawn with plain cells and only long texts wrap. Cells of
+    plain ASCII (numbers, codes) skip text shaping, which they do not need.
+    """
+
+    _PAD: Final = 1.0  # mm inside each cell, left and right
+    _TOP: Final = 0.7  # mm above and below the text
+
+    def __init__(self, pdf: _Pdf, columns: Sequence[Column], *, size: int) -> None:
+        self.pdf = pdf
+        self.columns = columns
+        self.size = size
+        self.line = size * 0.52  # mm per line of text: the font's size with Thai marks' room
+        total = sum(column.width for column in columns)
+        self.widths = [pdf.epw * column.width / total for column in columns]
+        self.aligns = [_align(column) for column in columns]
+
+    def _lines(self, text: str, width: float) -> list[str]:
+        room = width - 2 * self._PAD
+        if self.pdf.get_string_width(text) <= room:
+            return [text]
+        lines = self.pdf.multi_cell(
+            room, self.line, text, dry_run=True, output=MethodReturnValue.LINES
+        )
+        assert isinstance(lines, list)
+        return [str(line) for line in lines] or [text]
+
+    def _heading(self) -> None:
+        pdf = self.pdf
+        pdf.set_font(FONT, "B", self.size)
+        titles = [
+            self._lines(column.title, width)
+            for column, width in zip(self.columns, self.widths, strict=True)
+        ]
+        height = max(len(lines) for lines in titles) * self.line + 2 * self._TOP
+        y = pdf.get_y()
+        pdf.set_fill_color(*_HEADING_FILL)
+        pdf.set_text_color(255, 255, 255)
+        x = pdf.l_margin
+        for lines, width, align in zip(titles, self.widths, self.aligns, strict=True):
+            pdf.rect(x, y, width, height, style="DF")
+            for index, line in enumerate(lines):
+                pdf.set_xy(x + self._PAD, y + self._TOP + index * self.line)
+                pdf.cell(width - 2 * self._PAD, self.line, line, align=align)
+            x += width
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(FONT, "", self.size)
+        pdf.set_y(y + height)
+
+    def draw(self, rows: Sequence[Sequence[Cell]], orientation: str) -> None:
+        pdf = self.pdf
+        pdf.set_auto_page_break(auto=False)
+        shaping = pdf.text_shaping
+        self._heading()
         for values in rows:
-            row = table.row()
-            for cell, column in zip(values, sheet.columns, strict=True):
-                text = format_cell(cell, column)
-                if column.kind is ColumnKind.FLAG and cell is not None:
-                    row.cell(text, style=_GOOD if cell else _BAD)
-                else:
-                    row.cell(text)
+            texts = [format_cell(c, col) for c, col in zip(values, self.columns, strict=True)]
+            lines = [
+                self._lines(text, width) if column.kind is ColumnKind.TEXT else [text]
+                for text, width, column in zip(texts, self.widths, self.columns, strict=True)
+            ]
+            height = max(len(cell_lines) for cell_lines in lines) * self.line + 2 * self._TOP
+            if pdf.get_y() + height > pdf.page_break_trigger:
+                pdf.add_page(orientation=orientation)
+                self._heading()
+            y = pdf.get_y()
+            x = pdf.l_margin
+            for value, column, cell_lines, width, align in zip(
+                values, self.columns, lines, self.widths, self.aligns, strict=True
+            ):
+                flag = column.kind is ColumnKind.FLAG and value is not None
+                if flag:
+                    fill, colour = _GOOD if value else _BAD
+                    pdf.set_fill_color(*fill)
+                    pdf.set_text_color(*colour)
+                pdf.rect(x, y, width, height, style="DF" if flag else "D")
+                for index, line in enumerate(cell_lines):
+                    pdf.text_shaping = None if line.isascii() else shaping
+                    pdf.set_xy(x + self._PAD, y + self._TOP + index * self.line)
+                    pdf.cell(width - 2 * self._PAD, self.line, line, align=align)
+                pdf.text_shaping = shaping
+                if flag:
+                    pdf.set_text_color(0, 0, 0)
+                x += width
+            pdf.set_y(y + height)
+        pdf.set_auto_page_break(auto=True, margin=_BOTTOM)
 
 
 def _spreadsheet_only(pdf: _Pdf, document: Document) -> None:

@@ -97,27 +97,30 @@ def _write_sheet(book: Workbook, document: Document, sheet: Sheet, taken: set[st
             for column in sheet.columns
         ]
     )
-    number_formats = [_FORMATS.get(column.kind) for column in sheet.columns]
+    # Write-only rows are serialized on append, so one styled cell per column can carry
+    # every row's value: styles are then built once per sheet, not once per cell.
+    formatted: list[WriteOnlyCell | None] = [
+        _styled(ws, None, number_format=_FORMATS[column.kind]) if column.kind in _FORMATS else None
+        for column in sheet.columns
+    ]
+    good = [_styled(ws, None, fill=_GOOD, font=_GOOD_FONT) for _ in sheet.columns]
+    bad = [_styled(ws, None, fill=_BAD, font=_BAD_FONT) for _ in sheet.columns]
+    flags = [column.kind is ColumnKind.FLAG for column in sheet.columns]
     for row in sheet.rows:
         out: list[object] = []
-        for cell, column, number_format in zip(row, sheet.columns, number_formats, strict=True):
+        for index, (cell, column) in enumerate(zip(row, sheet.columns, strict=True)):
             value = _value(cell, column)
+            styled = formatted[index]
             if cell is None:
                 out.append(None)
-            elif column.kind is ColumnKind.FLAG:
-                good = bool(cell)
-                out.append(
-                    _styled(
-                        ws,
-                        value,
-                        fill=_GOOD if good else _BAD,
-                        font=_GOOD_FONT if good else _BAD_FONT,
-                    )
-                )
-            elif number_format is not None:
-                out.append(_styled(ws, value, number_format=number_format))
-            else:
+                continue
+            if flags[index]:
+                styled = good[index] if cell else bad[index]
+            if styled is None:
                 out.append(value)
+            else:
+                styled.value = value
+                out.append(styled)
         ws.append(out)
 
 

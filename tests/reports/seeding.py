@@ -130,9 +130,7 @@ async def seed_district(database: Database, *, seed: int = 11) -> Seeded:
                         budget_spent=Decimal(rng.randint(0, 9000)) * 10 + Decimal("0.50"),
                         submitted_by_id=people[school.id].id,
                         now=Q1_DUE - dt.timedelta(days=rng.randint(-3, 10)),
-                        problems=rng.choice(
-                            [None, "งบประมาณล่าช้า", PROBLEM_NAMING_A_PERSON, "  "]
-                        ),
+                        problems=rng.choice([None, "งบประมาณล่าช้า", PROBLEM_NAMING_A_PERSON, "  "]),
                         suggestions=rng.choice([None, "ควรจัดสรรงบให้เร็วขึ้น"]),
                         reason=None if version == 0 else "แก้ไขร้อยละ",
                     )

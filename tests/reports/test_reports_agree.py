@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from domain.i18n import Lang
 from domain.numbers import format_number
+from reports.annual import AnnualReport
+from reports.completeness import load_completeness
 from reports.engine import ReportKind, ReportRequest, load_report
 from reports.render import Format, render
 from reports.xlsx import HEADER_ROW
@@ -255,3 +257,19 @@ async def test_completeness_totals_agree_in_every_format(database: Database, see
         f"{report.expected} {report.submitted} {report.on_time} {report.late} {report.missing}"
         in pdf
     )
+
+
+async def test_the_annual_report_counts_each_round_like_the_round_report(
+    database: Database, seeded: Seeded
+):
+    async with database.read() as repos:
+        annual = await load_report(
+            repos, ReportRequest(ReportKind.ANNUAL, fiscal_year=seeded.fiscal_year), now=NOW
+        )
+        assert isinstance(annual, AnnualReport)
+        assert [c.round.id for c in annual.rounds] == [seeded.q1_id, seeded.q2_id]
+        for in_year in annual.rounds:
+            alone = await load_completeness(repos, in_year.round, now=NOW)
+            assert [(r.school.code, r.expected, r.on_time, r.late) for r in in_year.schools] == [
+                (r.school.code, r.expected, r.on_time, r.late) for r in alone.schools
+            ]

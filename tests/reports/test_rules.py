@@ -196,3 +196,27 @@ def test_digest_text_in_chat_is_escaped_and_cut():
     [page] = digest_pages(report, "en")
     assert "&lt;b&gt;ครู&lt;/b&gt;" in page
     assert "ก" * 300 not in page and "…" in page
+
+
+def test_a_project_silent_this_round_keeps_its_last_figures_but_counts_as_not_reported():
+    later = Round(
+        2, "R2", 2570, "รอบ 2", None, NOW, NOW + dt.timedelta(days=30), True, "each_round", None
+    )
+    earlier = _progress(1, 40)
+    newer = CurrentProgress(
+        2, later.id, ProjectStatus.COMPLETED, Decimal(100), Decimal(900), None, None, None, 1, NOW
+    )
+    report = compute_projects(
+        fiscal_year=2570,
+        round_=later,
+        rounds_in_order=[ROUND, later],
+        projects=[_project(1), _project(2)],
+        schools=[school(1)],
+        reports=[earlier, newer, _progress(2, 10)],  # project 2's earlier report is superseded
+        as_of=dt.date(2026, 11, 1),
+        now=NOW,
+    )
+    rows = {row.project.code: row for row in report.rows}
+    assert (rows["P1"].percent_complete, rows["P1"].reported_in_scope) == (Decimal(40), False)
+    assert (rows["P2"].percent_complete, rows["P2"].reported_in_scope) == (Decimal(100), True)
+    assert report.district.spent == Decimal(1150)
