@@ -99,7 +99,10 @@ def _draw(chart: Chart, dpi: int) -> bytes:
         tick.set_fontproperties(font)
     axes.set_title(chart.title, fontproperties=font, fontsize=12)
     if len(chart.series) > 1 or chart.reference is not None:
-        axes.legend(prop=font, fontsize=8, loc="best")
+        # below the plot, where it never hides a bar
+        axes.legend(
+            prop=font, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False
+        )
     if chart.note:
         figure.text(0.01, 0.005, chart.note, fontproperties=font, fontsize=8, color="#555555")
     axes.grid(axis="x" if chart.horizontal else "y", alpha=0.3)

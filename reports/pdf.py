@@ -213,7 +213,8 @@ class _Table:
                 for text, width, column in zip(texts, self.widths, self.columns, strict=True)
             ]
             height = max(len(cell_lines) for cell_lines in lines) * self.line + 2 * self._TOP
-            if pdf.get_y() + height > pdf.page_break_trigger:
+            # auto page break is off while the table draws: the bottom margin is ours to keep
+            if pdf.get_y() + height > pdf.h - _BOTTOM:
                 pdf.add_page(orientation=orientation)
                 self._heading()
             y = pdf.get_y()
