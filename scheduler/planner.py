@@ -111,6 +111,30 @@ class Plan:
     """Held reminders that stay held at this moment (the person is still in a flow)."""
 
 
+@dataclass(frozen=True, slots=True)
+class InFlow:
+    """Who is in the middle of a flow: by chat (conversations) and by person (drafts)."""
+
+    chats: frozenset[int]
+    people: frozenset[int]
+
+    def __contains__(self, person: object) -> bool:
+        return isinstance(person, Recipient) and (
+            person.telegram_user_id in self.chats or person.person_id in self.people
+        )
+
+
+async def people_in_flow(
+    repos: Repositories, *, now: dt.datetime, config: ReminderConfig
+) -> InFlow:
+    """People in a flow touched within the longest hold (older flows are abandoned)."""
+    since = now - config.max_hold
+    return InFlow(
+        chats=frozenset(await repos.reminders.chats_in_conversation(active_since=since)),
+        people=frozenset(await repos.drafts.person_ids_touched_since(since, now=now)),
+    )
+
+
 async def load_calendar(repos: Repositories, config: ReminderConfig) -> OfficeCalendar:
     """The office calendar with the office's own days from the database."""
     overrides = {
@@ -167,7 +191,7 @@ async def plan_pass(
     plan = Plan(now=now, in_window=calendar.in_window(now))
     if not plan.in_window:
         return plan
-    in_flow = await repos.reminders.people_in_flow(now=now, active_since=now - config.max_hold)
+    in_flow = await people_in_flow(repos, now=now, config=config)
     schools = {school.id: school for school in await repos.schools.list(kind="school")}
     staff = [
         person
@@ -190,7 +214,7 @@ async def plan_pass(
 class _Builder:
     plan: Plan
     config: ReminderConfig
-    in_flow: set[int]
+    in_flow: InFlow
     round_: Round
     schools: dict[int, School]
     owed: _Outstanding
@@ -200,7 +224,7 @@ class _Builder:
 
     def _waits(self, person: Recipient, held: LogEntry | None) -> bool:
         """Whether a reminder for ``person`` must wait: in a flow, hold not yet too long."""
-        if person.telegram_user_id not in self.in_flow:
+        if person not in self.in_flow:
             return False
         return held is None or self.plan.now - held.claimed_at < self.config.max_hold
 
@@ -417,7 +441,7 @@ async def late_schools(repos: Repositories, round_: Round) -> list[tuple[School,
     builder = _Builder(
         Plan(now=round_.opens_at, in_window=True),
         ReminderConfig(),
-        set(),
+        InFlow(frozenset(), frozenset()),
         round_,
         schools,
         _Outstanding(repos, round_),
@@ -453,7 +477,7 @@ async def plan_nudge(
     Reporters and heads alike; a person in the middle of a flow gets it held.
     """
     schools = {school.id: school for school in await repos.schools.list(kind="school")}
-    in_flow = await repos.reminders.people_in_flow(now=now, active_since=now - config.max_hold)
+    in_flow = await people_in_flow(repos, now=now, config=config)
     builder = _Builder(
         Plan(now=now, in_window=True), config, in_flow, round_, schools, _Outstanding(repos, round_)
     )

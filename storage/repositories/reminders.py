@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.values import Role
 from storage.repositories.base import Repository
-from storage.schema import bot_state, calendar_overrides, drafts, people, reminder_log, rounds
+from storage.schema import bot_state, calendar_overrides, people, reminder_log, rounds
 from storage.schema import schools as schools_table
 
 CONVERSATION_KIND_PREFIX = "conversation:"
@@ -272,14 +272,12 @@ class Reminders(Repository):
             .values(unreachable_at=now, updated_at=now)
         )
 
-    async def people_in_flow(self, *, now: dt.datetime, active_since: dt.datetime) -> set[int]:
-        """Telegram user ids of people in the middle of a chat flow right now.
+    async def chats_in_conversation(self, *, active_since: dt.datetime) -> set[int]:
+        """Telegram user ids with a conversation state touched at or after ``active_since``.
 
-        A flow is open while python-telegram-bot keeps a conversation state
-        for the person's private chat (key ``[chat_id, user_id]``), or while
-        the person has an unexpired draft; either must have been touched at or
-        after ``active_since``, since a flow left untouched for longer is
-        abandoned, not in progress.
+        python-telegram-bot keeps a state per conversation and private chat
+        (key ``[chat_id, user_id]``) while a flow is open; one left untouched
+        for longer is abandoned, not in progress.
         """
         in_flow: set[int] = set()
         result = await self.connection.execute(
@@ -295,16 +293,6 @@ class Reminders(Repository):
                 continue
             if isinstance(key, list) and key and isinstance(key[-1], int):
                 in_flow.add(key[-1])
-        result = await self.connection.execute(
-            select(people.c.telegram_user_id)
-            .join(drafts, drafts.c.person_id == people.c.id)
-            .where(
-                drafts.c.expires_at > now,
-                drafts.c.updated_at >= active_since,
-                people.c.telegram_user_id.is_not(None),
-            )
-        )
-        in_flow.update(int(row.telegram_user_id) for row in result)
         return in_flow
 
     # ---------------------------------------------------------- ladders

@@ -9,7 +9,7 @@ from reminder_support import CONFIG, SAMPLE_DUE_7, add_people, db, one_pass, rem
 
 from bot.harness import LocalBot
 from emulator import SimUser
-from scheduler.planner import Action
+from scheduler.planner import Action, people_in_flow
 from scheduler.runner import dry_run
 
 
@@ -17,9 +17,9 @@ async def wait_flow(bot: LocalBot, user: SimUser, *, open_: bool) -> None:
     """Wait until the bot's persistence says the person's flow is open (or closed)."""
     for _ in range(100):
         async with db(bot).read() as repos:
-            in_flow = user.id in await repos.reminders.people_in_flow(
-                now=bot.clock(), active_since=bot.clock() - dt.timedelta(hours=2)
-            )
+            person = await repos.people.by_telegram_id(user.id)
+            flows = await people_in_flow(repos, now=bot.clock(), config=CONFIG)
+        in_flow = user.id in flows.chats or (person is not None and person.id in flows.people)
         if in_flow == open_:
             return
         await asyncio.sleep(0.05)
