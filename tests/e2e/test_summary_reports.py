@@ -134,19 +134,38 @@ async def test_the_pdf_and_chart_buttons_send_a_thai_pdf_and_a_photo(bot: LocalB
 
 
 async def test_a_long_list_is_paged_and_the_next_button_turns_the_page(bot: LocalBot):
+    assert bot.database is not None
+    async with bot.database.transaction() as repos:  # a district far larger than the sample
+        round_ = await repos.plan.current_round(bot.clock())
+        assert round_ is not None
+        k01 = next(k for k in await repos.report_data.kpis() if k.code == "K01")
+        for number in range(1, 201):
+            school_id, _ = await repos.schools.upsert(
+                code=f"X{number:03d}", name_th=f"โรงเรียนทดลองหมายเลข {number}", now=bot.clock()
+            )
+            await repos.plan.set_target(
+                school_id=school_id,
+                kpi_id=k01.id,
+                fiscal_year=round_.fiscal_year,
+                value=Decimal(50),
+                now=bot.clock(),
+            )
     officer = await registered(bot, 604, OFFICE_CODE, Role.OFFICER)
     await officer.send_text("/summary")
     first = await officer.expect()
-    if "sum:v:completeness:" not in " ".join(first.callback_data()):
-        # fifty-one schools may fit one page; then there is no next button to test
-        assert "หน้า 1/" not in first.plain_text
-        return
     assert "หน้า 1/" in first.plain_text
     await officer.press(button(first, "sum:v:completeness:"), message_id=first.message_id)
     second = await officer.expect()
     assert second.is_edit and second.message_id == first.message_id
     assert "หน้า 2/" in second.plain_text
+    assert "สรุปการส่งรายงาน" in second.plain_text  # every page says what it is
     assert len(second.plain_text) < 4096
+    on_first, on_second = (
+        {line for line in page.plain_text.splitlines() if "ทดลองหมายเลข" in line}
+        for page in (first, second)
+    )
+    assert on_first and on_second
+    assert not on_first & on_second  # the second page goes on where the first stopped
 
 
 async def test_a_reporter_gets_no_summary_and_no_file_even_with_forged_buttons(bot: LocalBot):
