@@ -127,6 +127,27 @@ async def remind_late_school(bot: LocalBot, reporter: SimUser) -> BotMessage:
     return reminder
 
 
+async def download_reports(officer: SimUser, summary: BotMessage, folder: Path) -> list[Path]:
+    """Press every file button under the summary and keep the documents the bot sends."""
+    folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, at the end of the demo)
+    saved = []
+    for data in [d for d in summary.callback_data() if d.startswith("sum:f:")]:
+        await officer.press(data, message_id=summary.message_id)
+        sent = await officer.expect(timeout=60)
+        while sent.document_bytes is None and sent.photo_bytes is None:
+            sent = await officer.expect(timeout=60)  # "preparing the file…" comes first
+        content = sent.document_bytes if sent.document_bytes is not None else sent.photo_bytes
+        assert content is not None
+        _, _, _, kind, scope = data.split(":")
+        name = sent.document_name or f"tidtam-{kind}-{scope}-chart.png"
+        path = folder / name
+        path.write_bytes(content)
+        saved.append(path)
+    if not saved:
+        raise RuntimeError("the summary offered no files to download")
+    return saved
+
+
 def _render(bot: LocalBot) -> list[tuple[str, str, list[list[str]]]]:
     """The transcript as (speaker, text, buttons) lines."""
     lines = []
@@ -251,6 +272,8 @@ async def run_demo(out: Path | None, *, console: Console) -> Path:
         await bot.settle()
         if "แกลง" not in summary.plain_text:
             raise RuntimeError("the officer's summary does not name the late school")
+        # ...and takes the files behind it, as the office would send them on
+        await download_reports(officer, summary, folder / "reports")
         # on the day of the next reminder, the late school's reporter is reminded
         await remind_late_school(bot, malee)
     finally:

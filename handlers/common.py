@@ -151,7 +151,7 @@ STAFF_COMMANDS = (
     "language",
     "cancel",
 )
-HEAD_COMMANDS = (*STAFF_COMMANDS[:5], "certify", *STAFF_COMMANDS[5:])
+HEAD_COMMANDS = (*STAFF_COMMANDS[:5], "certify", "summary", *STAFF_COMMANDS[5:])
 DISTRICT_COMMANDS = (
     "start",
     "summary",

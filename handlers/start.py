@@ -44,7 +44,12 @@ def menu_markup(person: Person, lang: Lang) -> list[list[tuple[str, str]]]:
             ]
         )
     if person.role is Role.HEAD:
-        rows.append([(plain(lang, "reporting.menu.certify"), "certify")])
+        rows.append(
+            [
+                (plain(lang, "reporting.menu.certify"), "certify"),
+                (plain(lang, "menu.scorecard"), "summary:start"),
+            ]
+        )
     if person.role.is_district:
         rows.append([(plain(lang, "menu.summary"), "summary:start")])
         rows.append(

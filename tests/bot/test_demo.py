@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 from rich.console import Console
 
 from bot.demo import run_demo
@@ -23,3 +24,17 @@ async def test_demo_plays_the_round_and_names_the_late_school(tmp_path: Path):
     assert "เจ้าหน้าที่ของสำนักงานเขตพื้นที่ฯ เท่านั้น" in transcript
     assert (folder / "transcript.html").exists()
     assert "Tidtam" in console.export_text()
+    reports = {path.suffix: path for path in (folder / "reports").iterdir()}
+    assert set(reports) == {".pdf", ".xlsx", ".png"}
+    assert reports[".pdf"].read_bytes().startswith(b"%PDF")
+    assert reports[".png"].read_bytes().startswith(b"\x89PNG")
+    workbook = openpyxl.load_workbook(reports[".xlsx"], read_only=True)
+    cells = [
+        str(c)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for c in row
+        if c
+    ]
+    assert any("โรงเรียนชลกันยานุกูล" in cell for cell in cells)
+    assert "Schools complete" in cells  # the officer reads English
