@@ -8,10 +8,11 @@ each chat is also paced to about one message a second. Each answer is dealt
 with:
 
 - flood control (429 ``RetryAfter``): wait as told and try again;
-- a transient network failure before the request was accepted: back off and
-  try again;
-- a timeout: Telegram may have delivered it, so it is NOT tried again (a
-  reminder sent twice is worse than one reported as not confirmed);
+- an error answer from the server (5xx) or a connection that could not be
+  made: the message did not go out, so back off and try again;
+- a timeout, or a connection lost after the request was sent: Telegram may
+  have delivered it, so it is NOT tried again (a reminder sent twice is worse
+  than one reported as not confirmed);
 - 403 ``Forbidden`` (the person blocked the bot): the person is unreachable,
   the batch goes on;
 - any other refusal: recorded as failed, the batch goes on.
@@ -30,6 +31,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
@@ -147,6 +149,21 @@ class _Pacer:
         self.next_at[chat_id] = loop.time() + self.interval
 
 
+def may_have_arrived(error: NetworkError) -> bool:
+    """Whether Telegram may have carried out a request that failed with ``error``.
+
+    python-telegram-bot raises :class:`NetworkError` both for an error answer
+    (the server said no: nothing happened) and for a failure of the
+    connection (chained from the HTTP library's exception). A connection that
+    was never made cannot have delivered anything; one that broke after the
+    request was written may have, and only the answer was lost.
+    """
+    cause = error.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return False  # an answer came back (perhaps unreadable): the server refused it
+    return not isinstance(cause, httpx.ConnectError)
+
+
 async def _send_part(
     bot: Bot, item: Outgoing, text: Html, markup: InlineKeyboardMarkup | None
 ) -> tuple[bool, int, bool, str | None]:
@@ -172,6 +189,8 @@ async def _send_part(
         except BadRequest as error:
             return False, attempts, "chat not found" in str(error).lower(), f"refused: {error}"
         except NetworkError as error:
+            if may_have_arrived(error):
+                return False, attempts, False, f"delivery not confirmed: {error}"
             network += 1
             if network > MAX_NETWORK_RETRIES:
                 return False, attempts, False, f"network: {error}"
