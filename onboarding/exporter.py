@@ -11,13 +11,29 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.errors import InvalidInput
 from onboarding.sheets import SHEETS
 from onboarding.workbook import local_naive, write_workbook
+from scheduler.ladder import ladder_text, parse_ladder
 from storage.database import Database
 
 
 def _codes(rows: list[dict[str, Any]]) -> dict[int, str]:
     return {row["id"]: row["code"] for row in rows}
+
+
+def _steps(stored: Any) -> str | None:
+    """A round's stored ladder as the plan writes it; empty for the default ladder.
+
+    An empty cell keeps what is stored, so the default ladder (null) and a
+    ladder nobody can read both survive an export and re-import unchanged.
+    """
+    if stored is None:
+        return None
+    try:
+        return ladder_text(parse_ladder(stored))
+    except InvalidInput:
+        return None
 
 
 async def plan_rows(database: Database, *, tz: ZoneInfo) -> dict[str, list[list[Any]]]:
@@ -75,6 +91,7 @@ async def plan_rows(database: Database, *, tz: ZoneInfo) -> dict[str, list[list[
                 "opens_at": local_naive(row["opens_at"], tz),
                 "due_at": local_naive(row["due_at"], tz),
                 "kpi_frequencies": row["kpi_frequencies"].replace(",", "+"),
+                "reminder_steps": _steps(row["reminder_ladder"]),
             }
             for row in sorted(stored["rounds"], key=lambda r: (r["opens_at"], r["code"]))
         ],

@@ -45,6 +45,7 @@ from onboarding.rows import (
 from onboarding.sheets import (
     SHEETS,
 )
+from scheduler.ladder import ladder_json, parse_ladder
 from storage.database import Database
 from storage.repositories import Repositories
 from storage.repositories.plan_bulk import PlanTable
@@ -251,6 +252,11 @@ def _audit(
         "before": before,
         "after": after,
     }
+
+
+def _ladder(steps: str | None) -> list[str | int] | None:
+    """A round's steps as ``tidtam ladder`` stores them (None: keep the stored ladder)."""
+    return None if steps is None else ladder_json(parse_ladder(steps))
 
 
 def _duplicates(
@@ -632,8 +638,14 @@ class _Importer:
                     {
                         "includes_progress": row.includes_progress,
                         "kpi_frequencies": row.kpi_frequencies,
+                        "reminder_ladder": _ladder(row.reminder_steps),
                     },
-                    {"includes_progress": True, "kpi_frequencies": "each_round"},
+                    # a new round without steps follows the default ladder (stored as null)
+                    {
+                        "includes_progress": True,
+                        "kpi_frequencies": "each_round",
+                        "reminder_ladder": None,
+                    },
                 )
                 for row in self.rows("rounds")
             ],

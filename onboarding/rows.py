@@ -44,6 +44,7 @@ from onboarding.sheets import (
     Kind,
     Sheet,
 )
+from scheduler.ladder import ladder_text, parse_ladder
 
 # Fiscal years a plan can name: far enough back for history, far enough ahead for plans.
 MIN_FISCAL_YEAR: Final = 2500
@@ -254,6 +255,14 @@ def read_cell(column: Column, value: Cell, *, tz: ZoneInfo = BANGKOK) -> Any:
                 return format_bands(parse_bands(text))
             except (InvalidInput, InvalidOperation):
                 raise _problem("onboarding.problem.invalid") from None
+        case Kind.LADDER:
+            if len(text) > column.limit:
+                raise _problem("onboarding.problem.too_long", limit=column.limit, length=len(text))
+            try:
+                # one spelling per ladder, so an unchanged ladder compares equal on re-import
+                return ladder_text(parse_ladder(text))
+            except InvalidInput:
+                raise _problem("onboarding.problem.invalid") from None
 
 
 def _cell(sheet: Sheet, key: str) -> BeforeValidator:
@@ -345,6 +354,7 @@ class RoundRow(PlanRow):
     due_at: Annotated[dt.datetime, _cell(ROUNDS, "due_at")]
     includes_progress: Annotated[bool | None, _cell(ROUNDS, "includes_progress")]
     kpi_frequencies: Annotated[str | None, _cell(ROUNDS, "kpi_frequencies")]
+    reminder_steps: Annotated[str | None, _cell(ROUNDS, "reminder_steps")]
 
 
 class PersonRow(PlanRow):

@@ -42,6 +42,7 @@ class Kind(StrEnum):
     CHOICE = "choice"
     CHOICES = "choices"
     BANDS = "bands"
+    LADDER = "ladder"
 
 
 ExampleValue = str | int | float | dt.date | dt.datetime | None
@@ -204,6 +205,8 @@ ROUNDS = Sheet(
         Column("due_at", Kind.DATETIME, dt.datetime(2027, 1, 10, 16, 30), required=True),  # noqa: DTZ001
         Column("includes_progress", Kind.YES_NO, "yes", choices=YES_NO_CHOICES),
         Column("kpi_frequencies", Kind.CHOICES, "each_round", choices=FREQUENCY_SETS),
+        # written as `tidtam ladder --steps` takes it; empty keeps the stored ladder
+        Column("reminder_steps", Kind.LADDER, "open,-7,-3,-1,0,1,3,7"),
     ),
 )
 

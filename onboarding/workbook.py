@@ -46,9 +46,12 @@ _WIDTH: Final = {
     Kind.CHOICE: 15,
     Kind.CHOICES: 20,
     Kind.BANDS: 34,
+    Kind.LADDER: 24,
 }
 _NUMBER_FORMAT: Final = {
     Kind.CODE: "@",
+    # text, so that a lone step such as 0 or -7 is not turned into a number
+    Kind.LADDER: "@",
     Kind.DATE: "d/m/yyyy",
     Kind.DATETIME: "d/m/yyyy h:mm",
     Kind.MONEY: "#,##0.00",
