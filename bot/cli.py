@@ -20,6 +20,7 @@ from domain.errors import TidtamError, UserError
 from domain.i18n import Lang, plain
 from domain.values import Role
 from storage.database import Database
+from storage.repositories import Repositories
 from storage.sample import load_sample
 from storage.services import IssuedInvite, issue_invite
 
@@ -122,10 +123,18 @@ def invites(
     days: Annotated[int, typer.Option(help="days until the codes expire", min=1, max=365)] = 14,
     uses: Annotated[int, typer.Option(help="people who may register with one code", min=1)] = 1,
     lang: Annotated[str, typer.Option(help="language of printed names: th or en")] = "th",
+    planned: Annotated[
+        bool,
+        typer.Option(
+            "--planned",
+            help="one personal invite per person of the plan's people sheet who has not "
+            "joined yet (in the chosen schools, or all), whatever their role",
+        ),
+    ] = False,
 ) -> None:
     """Create invite codes and deep links, one per school (officers: the office)."""
     settings = _settings()
-    if not school and not all_schools and not role.is_district:
+    if not school and not all_schools and not role.is_district and not planned:
         raise _fail("name schools with --school CODE, or use --all")
 
     async def go() -> tuple[list[IssuedInvite], str]:
@@ -135,6 +144,8 @@ def invites(
             await database.migrate()
             now = utc_now()
             async with database.transaction() as repos:
+                if planned:
+                    return await _personal_invites(repos, school, now, days), username
                 if role.is_district:
                     office = await repos.schools.office()
                     if office is None:
@@ -171,23 +182,42 @@ def invites(
     except RuntimeError as error:
         raise _fail(str(error)) from None
     language: Lang = "en" if lang == "en" else "th"
-    table = Table(title=f"{len(issued)} invites · {role.value}")
-    for column in ("school", "name", "code", "link", "expires"):
+    title = "planned people" if planned else role.value
+    table = Table(title=f"{len(issued)} invites · {title}")
+    columns = ["school", "name", "code", "link", "expires"]
+    if planned:
+        columns[2:2] = ["person", "role"]
+    for column in columns:
         # codes and links must print whole, whatever the terminal's width
         table.add_column(column, overflow="fold", no_wrap=column in ("code", "school"))
     for invite in issued:
-        table.add_row(
+        cells = [
             invite.school.code,
             invite.school.name(language),
             invite_codes.format_code(invite.code),
             invite.link(username),
             format_datetime(invite.expires_at, language, tz=settings.tz),
-        )
+        ]
+        if planned:
+            assert invite.person is not None
+            cells[2:2] = [invite.person.full_name, invite.role.value]
+        table.add_row(*cells)
     console.print(table)
     if csv_path is not None:
         with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["school_code", "school_name", "role", "code", "link", "expires_at"])
+            writer.writerow(
+                [
+                    "school_code",
+                    "school_name",
+                    "role",
+                    "code",
+                    "link",
+                    "expires_at",
+                    "person_code",
+                    "person_name",
+                ]
+            )
             for invite in issued:
                 writer.writerow(
                     [
@@ -197,6 +227,8 @@ def invites(
                         invite_codes.format_code(invite.code),
                         invite.link(username),
                         invite.expires_at.isoformat(),
+                        invite.person.code if invite.person else "",
+                        invite.person.full_name if invite.person else "",
                     ]
                 )
         console.print(f"written to {csv_path}")
@@ -207,6 +239,39 @@ def invites(
             invite_sheet_pdf(issued, bot_username=username, lang=language, tz=settings.tz)
         )
         console.print(f"written to {pdf_path}")
+
+
+async def _personal_invites(
+    repos: Repositories, school_codes: list[str] | None, now: dt.datetime, days: int
+) -> list[IssuedInvite]:
+    """A personal invite for every active planned person without an account."""
+    wanted: set[int] | None = None
+    if school_codes:
+        wanted = set()
+        for code in school_codes:
+            found = await repos.schools.by_code(code)
+            if found is None:
+                raise UserError("cli.unknown_school", code=code)
+            wanted.add(found.id)
+    issued = []
+    for person in await repos.people.list(active_only=True):
+        if person.telegram_user_id is not None or person.code is None:
+            continue
+        if wanted is not None and person.school_id not in wanted:
+            continue
+        unit = await repos.schools.get(person.school_id)
+        assert unit is not None
+        issued.append(
+            await issue_invite(
+                repos,
+                school=unit,
+                role=person.role,
+                now=now,
+                ttl=dt.timedelta(days=days),
+                person=person,
+            )
+        )
+    return issued
 
 
 @app.command()

@@ -89,6 +89,8 @@ def _card(
     pdf.set_font(FONT, "", 10.5)
     pdf.set_x(x + 4)
     role = plain(lang, f"value.role.{invite.role.value}")
+    if invite.person is not None:  # a personal invite names who it is for
+        role = f"{role} · {invite.person.full_name}"
     pdf.cell(inner, 5.5, plain(lang, "onboarding.invite_sheet.role", role=role))
     link = invite.link(bot_username)
     qr_top = y + 27

@@ -47,6 +47,7 @@ class School(_Row):
 class Person(_Row):
     _enums: ClassVar[dict[str, type[StrEnum]]] = {"role": Role}
     id: int
+    code: str | None
     telegram_user_id: int | None
     full_name: str
     role: Role
@@ -62,6 +63,7 @@ class Invite(_Row):
     id: int
     school_id: int
     role: Role
+    person_id: int | None
     max_uses: int
     use_count: int
     expires_at: dt.datetime

@@ -97,6 +97,8 @@ invites = Table(
     Column("code_hash", String(64), nullable=False, unique=True),
     Column("school_id", ForeignKey("schools.id"), nullable=False, index=True),
     Column("role", String(16), nullable=False),
+    # a personal invite binds the person listed in the plan instead of adding one
+    Column("person_id", ForeignKey("people.id"), index=True),
     Column("max_uses", Integer, nullable=False, server_default="1"),
     Column("use_count", Integer, nullable=False, server_default="0"),
     Column("expires_at", UtcDateTime, nullable=False),

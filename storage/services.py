@@ -32,6 +32,7 @@ class IssuedInvite:
     role: Role
     code: str
     expires_at: dt.datetime
+    person: Person | None = None  # set for a personal invite
 
     def link(self, bot_username: str) -> str:
         """The deep link that registers whoever opens it."""
@@ -48,8 +49,23 @@ async def issue_invite(
     max_uses: int = 1,
     created_by: Person | None = None,
     actor: str = "cli",
+    person: Person | None = None,
 ) -> IssuedInvite:
-    """Create an invite for one school and role."""
+    """Create an invite for one school and role.
+
+    With ``person`` (someone listed in the plan who has not joined yet) the
+    invite is personal: it registers that person, with their school and role,
+    instead of adding someone new, so the plan's people and the accounts that
+    report are one and the same.
+    """
+    if person is not None:
+        if person.telegram_user_id is not None:
+            raise NotAllowed("invite.person_joined", name=person.full_name)
+        if not person.active:
+            raise NotAllowed("invite.person_inactive", name=person.full_name)
+        if person.school_id != school.id or person.role is not role:
+            raise NotAllowed("invite.role_mismatch", role=role.value, school=school.name_th)
+        max_uses = 1
     if role.is_district != (school.kind == "office"):
         raise NotAllowed("invite.role_mismatch", role=role.value, school=school.name_th)
     code = invite_codes.new_code()
@@ -62,6 +78,7 @@ async def issue_invite(
         now=now,
         max_uses=max_uses,
         created_by_id=None if created_by is None else created_by.id,
+        person_id=None if person is None else person.id,
     )
     await repos.audit.record(
         at=now,
@@ -70,9 +87,14 @@ async def issue_invite(
         action="create",
         entity="invite",
         entity_id=invite_id,
-        after={"school": school.code, "role": role.value, "expires_at": expires_at.isoformat()},
+        after={
+            "school": school.code,
+            "role": role.value,
+            "expires_at": expires_at.isoformat(),
+            "person_id": None if person is None else person.id,
+        },
     )
-    return IssuedInvite(invite_id, school, role, code, expires_at)
+    return IssuedInvite(invite_id, school, role, code, expires_at, person)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +155,25 @@ async def redeem_invite(
     assert school is not None
     if not school.active:
         return InviteProblem("invite.revoked")
-    person = await repos.people.create(
-        full_name=full_name,
-        role=invite.role,
-        school_id=school.id,
-        telegram_user_id=telegram_user_id,
-        language=language,
-        now=now,
-    )
+    if invite.person_id is not None:
+        planned = await repos.people.get(invite.person_id)
+        if planned is None or not planned.active:
+            return InviteProblem("invite.revoked")
+        bound = await repos.people.bind_account(
+            planned.id, telegram_user_id=telegram_user_id, language=language, now=now
+        )
+        if bound is None:
+            return InviteProblem("invite.used")
+        person = bound
+    else:
+        person = await repos.people.create(
+            full_name=full_name,
+            role=invite.role,
+            school_id=school.id,
+            telegram_user_id=telegram_user_id,
+            language=language,
+            now=now,
+        )
     if not await repos.invites.use(invite.id, person.id, now=now):
         raise InviteProblem("invite.used")  # lost a race for the last use: roll back
     await repos.invites.clear_attempts(telegram_user_id)

@@ -25,13 +25,15 @@ class Invites(Repository):
         now: dt.datetime,
         max_uses: int = 1,
         created_by_id: int | None = None,
+        person_id: int | None = None,
     ) -> int:
-        """Store a new invite; return its id."""
+        """Store a new invite (personal when ``person_id`` is given); return its id."""
         result = await self.connection.execute(
             insert(invites).values(
                 code_hash=code_hash,
                 school_id=school_id,
                 role=role.value,
+                person_id=person_id,
                 max_uses=max_uses,
                 use_count=0,
                 expires_at=expires_at,

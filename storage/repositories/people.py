@@ -62,6 +62,19 @@ class People(Repository):
         assert person is not None
         return person
 
+    async def bind_account(
+        self, person_id: int, *, telegram_user_id: int, language: str, now: dt.datetime
+    ) -> Person | None:
+        """Attach a Telegram account to a person listed in the plan; None if one is attached."""
+        result = await self.connection.execute(
+            update(people)
+            .where(people.c.id == person_id, people.c.telegram_user_id.is_(None))
+            .values(
+                telegram_user_id=telegram_user_id, language=language, joined_at=now, updated_at=now
+            )
+        )
+        return await self.get(person_id) if result.rowcount == 1 else None
+
     async def set_language(self, person_id: int, language: str, *, now: dt.datetime) -> None:
         """Remember the person's chosen language."""
         await self.connection.execute(

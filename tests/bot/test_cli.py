@@ -39,7 +39,17 @@ def test_invites_for_all_schools_write_a_csv_with_links(workdir: Path):
     with (workdir / "invites.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 51
-    assert list(rows[0]) == ["school_code", "school_name", "role", "code", "link", "expires_at"]
+    assert list(rows[0]) == [
+        "school_code",
+        "school_name",
+        "role",
+        "code",
+        "link",
+        "expires_at",
+        "person_code",  # filled for personal invites (--planned) only
+        "person_name",
+    ]
+    assert rows[0]["person_name"] == ""
     first = rows[0]
     code = invite_codes.normalize(first["code"])
     assert code is not None
