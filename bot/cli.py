@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from bot.cli_common import console, errors
+from bot.cli_common import load_settings as _settings
 from bot.logs import configure_logging
 from bot.settings import Settings
 from domain import invite_codes
@@ -32,15 +33,6 @@ app = typer.Typer(
     # a traceback with local variables could print the bot token
     pretty_exceptions_show_locals=False,
 )
-console = Console()
-errors = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    settings = Settings()
-    secrets = (settings.bot_token.get_secret_value(),) if settings.bot_token else ()
-    configure_logging(settings.log_level, secrets=secrets)
-    return settings
 
 
 def _fail(message: str) -> typer.Exit:

@@ -7,17 +7,18 @@ with status 1 so scripts can tell.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.logs import configure_logging
+from bot.cli_common import console, errors
+from bot.cli_common import language as _lang
+from bot.cli_common import load_settings as _settings
+from bot.cli_common import with_database as _with_database
 from bot.settings import Settings
 from domain.calendar import format_date, utc_now
 from domain.errors import UserError
@@ -34,8 +35,6 @@ from storage.people_admin import change_role, find_person, list_people, not_join
 from storage.repositories import Repositories
 from storage.repositories.people_admin import PersonEntry
 
-console = Console()
-errors = Console(stderr=True)
 people_app = typer.Typer(
     help="People: list, deactivate, reactivate, change role, who has not joined.",
     no_args_is_help=True,
@@ -47,20 +46,6 @@ LangOption = Annotated[
 T = TypeVar("T")
 
 
-def _settings() -> Settings:
-    settings = Settings()
-    secrets = (settings.bot_token.get_secret_value(),) if settings.bot_token else ()
-    configure_logging(settings.log_level, secrets=secrets)
-    return settings
-
-
-def _lang(settings: Settings, lang: str | None) -> Lang:
-    chosen = lang or settings.default_language
-    if chosen not in ("th", "en"):
-        raise typer.BadParameter("th or en", param_hint="--lang")
-    return "en" if chosen == "en" else "th"
-
-
 def _print(message: str) -> None:
     # plain text from the catalogs: never interpret it as Rich markup
     console.print(message, markup=False, highlight=False)
@@ -69,18 +54,6 @@ def _print(message: str) -> None:
 def _fail(message: str) -> typer.Exit:
     errors.print(message, markup=False, highlight=False)
     return typer.Exit(code=1)
-
-
-def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def go() -> T:
-        database = Database(settings.database_url)
-        try:
-            await database.migrate()
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(go())
 
 
 def template(

@@ -13,16 +13,16 @@ Messages come from the catalogs in the operator's language (``--lang``).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from bot.logs import configure_logging
+from bot.cli_common import console, errors
+from bot.cli_common import language as _lang
+from bot.cli_common import load_settings as _settings
+from bot.cli_common import with_database as _with_database
 from bot.settings import Settings
 from domain.calendar import format_date, format_datetime, parse_date, parse_local_datetime, utc_now
 from domain.errors import UserError
@@ -35,8 +35,6 @@ from scheduler.runner import dry_run, run_pass
 from storage.database import Database
 from storage.repositories import Repositories
 
-console = Console()
-errors = Console(stderr=True)
 calendar_app = typer.Typer(
     help="The office calendar: working days, Thai public holidays, the office's own days.",
     no_args_is_help=True,
@@ -46,20 +44,6 @@ LangOption = Annotated[
     str | None, typer.Option("--lang", help="language of messages: th or en (default: setting)")
 ]
 T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    settings = Settings()
-    secrets = (settings.bot_token.get_secret_value(),) if settings.bot_token else ()
-    configure_logging(settings.log_level, secrets=secrets)
-    return settings
-
-
-def _lang(settings: Settings, lang: str | None) -> Lang:
-    chosen = lang or settings.default_language
-    if chosen not in ("th", "en"):
-        raise typer.BadParameter("th or en", param_hint="--lang")
-    return "en" if chosen == "en" else "th"
 
 
 def config_of(settings: Settings) -> ReminderConfig:
@@ -75,18 +59,6 @@ def config_of(settings: Settings) -> ReminderConfig:
 def _fail(lang: Lang, key: str, /, **params: object) -> typer.Exit:
     errors.print(f"[red]{plain(lang, 'reminders.cli.error')}[/red] {plain(lang, key, **params)}")
     return typer.Exit(code=1)
-
-
-def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def go() -> T:
-        database = Database(settings.database_url)
-        try:
-            await database.migrate()
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(go())
 
 
 def why(message: PlannedMessage, lang: Lang, config: ReminderConfig) -> str:

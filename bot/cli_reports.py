@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from bot.logs import configure_logging
+from bot.cli_common import console, errors, load_settings
 from bot.settings import Settings
 from domain.calendar import utc_now
 from domain.errors import UserError
@@ -30,9 +29,6 @@ from domain.i18n import Lang, plain
 from reports.engine import ReportKind, ReportRequest, load_report
 from reports.render import Format, NoChart, RenderedFile, render
 from storage.database import Database
-
-console = Console()
-errors = Console(stderr=True)
 
 
 async def _produce(
@@ -98,9 +94,7 @@ def report(
     lang: Annotated[str, typer.Option("--lang", help="th or en")] = "th",
 ) -> None:
     """Compute a report and write it as text, XLSX, PDF, CSV, PNG or HTML."""
-    settings = Settings()
-    secrets = (settings.bot_token.get_secret_value(),) if settings.bot_token else ()
-    configure_logging(settings.log_level, secrets=secrets)
+    settings = load_settings()
     language: Lang = "en" if lang == "en" else "th"
     try:
         rendered = asyncio.run(
