@@ -98,17 +98,18 @@ async def _items(turn: Turn) -> list[KpiToReport]:
                 school_id=turn.person.school_id, round_=round_
             )
         }
-        items = []
-        for kpi_id, version in order:
-            if kpi_id not in expected:
-                continue
-            kpi, target = expected[kpi_id]
-            earlier = await repos.kpi_values.latest_before(
-                school_id=turn.person.school_id, kpi_id=kpi_id, round_=round_
-            )
-            items.append(
-                KpiToReport(kpi, target, None if earlier is None else earlier.value, version)
-            )
+        earlier = await repos.kpi_values.latest_before_each(
+            school_id=turn.person.school_id, round_=round_
+        )
+    items = []
+    for kpi_id, version in order:
+        if kpi_id not in expected:
+            continue
+        kpi, target = expected[kpi_id]
+        previous = earlier.get(kpi_id)
+        items.append(
+            KpiToReport(kpi, target, None if previous is None else previous.value, version)
+        )
     return items
 
 

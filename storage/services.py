@@ -328,13 +328,13 @@ async def kpis_to_report(
     repos: Repositories, *, school_id: int, round_: Round
 ) -> list[KpiToReport]:
     """The school's outstanding KPIs in a round, each with last round's value."""
+    owed = await outstanding_kpis(repos, school_id=school_id, round_=round_)
+    earlier = await repos.kpi_values.latest_before_each(school_id=school_id, round_=round_)
     items = []
-    for owed in await outstanding_kpis(repos, school_id=school_id, round_=round_):
-        earlier = await repos.kpi_values.latest_before(
-            school_id=school_id, kpi_id=owed.kpi.id, round_=round_
-        )
+    for item in owed:
+        previous = earlier.get(item.kpi.id)
         items.append(
-            KpiToReport(owed.kpi, owed.target, None if earlier is None else earlier.value, 0)
+            KpiToReport(item.kpi, item.target, None if previous is None else previous.value, 0)
         )
     return items
 

@@ -50,22 +50,25 @@ class KpiValues(Repository):
         )
         return [KpiValue.from_row(row) for row in result]
 
-    async def latest_before(self, *, school_id: int, kpi_id: int, round_: Round) -> KpiValue | None:
-        """The current value of the KPI in the school's latest earlier round (for soft checks)."""
-        row = (
-            await self.connection.execute(
-                select(kpi_values)
-                .join(rounds, rounds.c.id == kpi_values.c.round_id)
-                .where(
-                    kpi_values.c.school_id == school_id,
-                    kpi_values.c.kpi_id == kpi_id,
-                    rounds.c.opens_at < round_.opens_at,
-                )
-                .order_by(rounds.c.opens_at.desc(), kpi_values.c.version.desc())
-                .limit(1)
-            )
-        ).first()
-        return None if row is None else KpiValue.from_row(row)
+    async def latest_before_each(self, *, school_id: int, round_: Round) -> dict[int, KpiValue]:
+        """Each KPI's current value in the school's latest earlier round, by KPI id.
+
+        Last round's values, for the /kpi questions and the soft checks. One
+        query over the school's own earlier values: a question needs all of
+        them, and a query per KPI filtered by KPI id would read that KPI's
+        values of every school in the country.
+        """
+        result = await self.connection.execute(
+            select(kpi_values)
+            .join(rounds, rounds.c.id == kpi_values.c.round_id)
+            .where(kpi_values.c.school_id == school_id, rounds.c.opens_at < round_.opens_at)
+            .order_by(rounds.c.opens_at.desc(), kpi_values.c.version.desc())
+        )
+        latest: dict[int, KpiValue] = {}
+        for row in result:
+            if row.kpi_id not in latest:
+                latest[row.kpi_id] = KpiValue.from_row(row)
+        return latest
 
     async def add_version(
         self,
