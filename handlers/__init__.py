@@ -17,6 +17,7 @@ from handlers import (
     flow,
     invite,
     kpi,
+    ladder,
     nudge,
     people,
     plan_import,
@@ -41,6 +42,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     summary.register_handlers(application)
     nudge.register_handlers(application)
     announce.register_handlers(application)
+    ladder.register_handlers(application)
     invite.register_handlers(application)
     people.register_handlers(application)
     plan_import.register_handlers(application)

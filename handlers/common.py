@@ -157,6 +157,7 @@ DISTRICT_COMMANDS = (
     "summary",
     "nudge",
     "announce",
+    "ladder",
     "return",
     "invite",
     "help",
