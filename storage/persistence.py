@@ -54,11 +54,22 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, Any]):
         )
         self.database = database
         self._clock = clock
+        # What the database holds per person, as canonical JSON (absent: nothing
+        # stored). python-telegram-bot hands over the user data of everyone who
+        # sent an update since the last run, changed or not, all at once; writing
+        # only what differs keeps those concurrent write transactions off the
+        # database, where each would queue on SQLite's one writer lock in front
+        # of the handlers' own writes.
+        self._stored_user_data: dict[int, str] = {}
 
     async def get_user_data(self) -> dict[int, JsonDict]:
         async with self.database.read() as repos:
             documents = await repos.bot_state.load(USER_DATA)
-        return {int(key): dict(value) for key, value in documents.items()}
+        loaded = {int(key): dict(value) for key, value in documents.items()}
+        self._stored_user_data = {
+            user_id: _canonical(data) for user_id, data in loaded.items() if data
+        }
+        return loaded
 
     async def get_chat_data(self) -> dict[int, JsonDict]:
         return {}
@@ -87,11 +98,18 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, Any]):
                 )
 
     async def update_user_data(self, user_id: int, data: JsonDict) -> None:
+        document = _canonical(data) if data else None
+        if document == self._stored_user_data.get(user_id):
+            return
         async with self.database.transaction() as repos:
             if data:
                 await repos.bot_state.save(USER_DATA, str(user_id), data, now=self._clock())
             else:
                 await repos.bot_state.drop(USER_DATA, str(user_id))
+        if document is None:
+            self._stored_user_data.pop(user_id, None)
+        else:
+            self._stored_user_data[user_id] = document
 
     async def update_chat_data(self, chat_id: int, data: JsonDict) -> None:
         return None
@@ -108,6 +126,7 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, Any]):
     async def drop_user_data(self, user_id: int) -> None:
         async with self.database.transaction() as repos:
             await repos.bot_state.drop(USER_DATA, str(user_id))
+        self._stored_user_data.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: JsonDict) -> None:
         return None
@@ -121,3 +140,8 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, Any]):
     async def flush(self) -> None:
         # every update is written through in its own transaction already
         return None
+
+
+def _canonical(data: JsonDict) -> str:
+    """The document as the ``bot_state`` column stores it, for telling changes apart."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
