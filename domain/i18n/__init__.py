@@ -12,6 +12,7 @@ unless they are :class:`Html` (already-safe markup built from the catalogs).
 from __future__ import annotations
 
 import html
+import re
 import string
 import tomllib
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ LANGUAGES: Final[tuple[Lang, ...]] = ("th", "en")
 DEFAULT_LANGUAGE: Final[Lang] = "th"
 
 _ROOT = Path(__file__).parent
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 class Html(str):
@@ -114,8 +116,12 @@ def t(lang: Lang, key: str, /, **params: object) -> Html:
 
 
 def plain(lang: Lang, key: str, /, **params: object) -> str:
-    """Render a catalog text for places that are not HTML (button labels, CLI, files)."""
-    text = catalog(lang)[key]
+    """Render a catalog text for places that are not HTML (button labels, alerts, CLI, files).
+
+    The catalog's own tags are dropped (an alert would show ``<b>`` literally);
+    parameters are inserted as they are.
+    """
+    text = _TAG.sub("", catalog(lang)[key])
     rendered = text.format_map({name: str(value) for name, value in params.items()})
     return html.unescape(rendered)
 
