@@ -102,11 +102,19 @@ async def answer_query(update: Update, text: str | None = None) -> None:
 
 
 async def refuse(update: Update, who: Caller, key: str, /, **params: object) -> None:
-    """Tell the person politely why not; changes nothing."""
+    """Tell the person politely why not; changes nothing.
+
+    A button press gets an alert. When the handler has already acknowledged
+    the press (Telegram takes one answer per press), the refusal comes as a
+    message instead, so it is never lost.
+    """
     if update.callback_query is not None:
-        await update.callback_query.answer(plain(who.lang, key, **params), show_alert=True)
-    else:
-        await send(update, t(who.lang, key, **params))
+        try:
+            await update.callback_query.answer(plain(who.lang, key, **params), show_alert=True)
+            return
+        except BadRequest:
+            pass
+    await send(update, t(who.lang, key, **params))
 
 
 async def require_person(update: Update, context: Ctx) -> tuple[Caller, Person] | None:
