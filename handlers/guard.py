@@ -7,6 +7,9 @@
 - Edited messages are never taken as answers: an edit of a value typed
   earlier must not silently change what a flow is about to save, so the
   person is asked to send the corrected text as a new message.
+- Buttons pressed outside a private chat are refused with a pointer to the
+  private chat: the bot never puts buttons in a group, so such a press is
+  forged or stale, and acting on it would show a school's data to the group.
 - Channel posts and other updates no flow uses end here without a reply.
 - A person who blocks the bot is marked unreachable, so reminders stop
   trying and officers can see it.
@@ -19,7 +22,7 @@ import logging
 from telegram import ChatMember, Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from domain.i18n import as_language, t
+from domain.i18n import as_language, plain, t
 from handlers.context import Ctx
 from handlers.limits import BurstLimiter
 
@@ -44,10 +47,21 @@ async def guard(update: Update, context: Ctx) -> None:
         elif update.callback_query is not None:
             await update.callback_query.answer()
         raise ApplicationHandlerStop
+    query = update.callback_query
+    if query is not None and (query.message is None or query.message.chat.type != "private"):
+        await query.answer(
+            plain(lang, "common.private_only", link=_bot_link(context)), show_alert=True
+        )
+        raise ApplicationHandlerStop
     if update.edited_message is not None:
         if update.edited_message.chat.type == "private":
             await update.edited_message.reply_text(t(lang, "guard.edit_ignored"))
         raise ApplicationHandlerStop
+
+
+def _bot_link(context: Ctx) -> str:
+    username = context.services.bot_username
+    return f"https://t.me/{username}" if username else ""
 
 
 async def _membership_changed(update: Update, context: Ctx) -> None:
