@@ -22,6 +22,7 @@ from handlers.common import (
     caller,
     keyboard,
     refuse,
+    require_person,
     send,
     set_chat_commands,
     show,
@@ -224,11 +225,12 @@ async def cancel_idle(update: Update, context: Ctx) -> None:
 
 
 async def menu_button(update: Update, context: Ctx) -> None:
-    """The menu button of a message: show the menu again."""
+    """The menu button of a message: show the menu again (or say why there is none)."""
+    found = await require_person(update, context)
+    if found is None:
+        return
     await answer_query(update)
-    who = await caller(update, context)
-    if who is not None and who.active_person is not None:
-        await show_menu(update, context, who, who.active_person)
+    await show_menu(update, context, *found)
 
 
 async def stale_button(update: Update, context: Ctx) -> None:
