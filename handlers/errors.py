@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from domain.errors import UserError
 from domain.i18n import as_language, t
@@ -34,9 +36,15 @@ async def on_error(update: object, context: Ctx) -> None:
     )
     key = error.key if isinstance(error, UserError) else "error.generic"
     params = error.params if isinstance(error, UserError) else {}
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # The handler may have answered the query before it failed; a second
+        # answer is refused, and that must not stop the apology below.
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
+    try:
         await update.effective_chat.send_message(t(lang, key, **params))
     except TelegramError:
         log.warning("could not tell the person about the failure", exc_info=True)
+    # The update failed and the person has been told so: no later handler
+    # group may answer it as well (a catch-all would add "type /start").
+    raise ApplicationHandlerStop
