@@ -1,10 +1,16 @@
-"""The one error handler: log with the traceback, apologise without internals."""
+"""The one error handler: log with the traceback, apologise without internals.
+
+A database that cannot take a write (busy past the timeout, disk full) gets
+its own apology: the transaction was rolled back, so the step the person
+just took was not saved, while every earlier answer is still in the draft.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 
+from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -36,6 +42,8 @@ async def on_error(update: object, context: Ctx) -> None:
     )
     key = error.key if isinstance(error, UserError) else "error.generic"
     params = error.params if isinstance(error, UserError) else {}
+    if isinstance(error, OperationalError):
+        key = "resilience.not_saved"
     if update.callback_query is not None:
         # The handler may have answered the query before it failed; a second
         # answer is refused, and that must not stop the apology below.
