@@ -4,8 +4,9 @@ Each benchmark prints its own figures and then, per target, one line
 
     RESULT | <name> | <measured> | <target> | PASS or FAIL
 
-which ``bench/run_all.py`` collects into one table. Benchmarks measure; tests
-never assert times.
+which ``bench/run_all.py`` collects into one table; a figure printed for
+reference, with no target of its own, says INFO instead. Benchmarks measure;
+tests never assert times.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ def result(name: str, measured: str, target: str, passed: bool) -> bool:
     """Print one result line and return whether it passed."""
     print(f"RESULT | {name} | {measured} | {target} | {'PASS' if passed else 'FAIL'}", flush=True)
     return passed
+
+
+def info(name: str, measured: str, note: str) -> None:
+    """Print one figure that has no target (shown in the table, never a failure)."""
+    print(f"RESULT | {name} | {measured} | {note} | INFO", flush=True)
 
 
 def machine() -> str:
