@@ -25,8 +25,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from domain.errors import InvalidInput
 from domain.i18n import Html, Lang, as_language, plain, t
-from domain.values import Role
+from domain.values import Role, clean_text
 from handlers.common import DISTRICT_ROLES, answer_query, keyboard, require_role, send, show
 from handlers.context import Ctx
 from scheduler.delivery import Outgoing, deliver
@@ -169,10 +170,17 @@ async def text_typed(update: Update, context: Ctx) -> AnnounceState | int:
     if found is None or message is None or message.text is None:
         return _end(context)
     who, _ = found
-    text = message.text.strip()
     cancel_row = [[(plain(who.lang, "common.cancel"), "announce:cancel")]]
-    if len(text) > MAX_LENGTH:
-        reply = t(who.lang, "announce.too_long", length=len(text), limit=MAX_LENGTH)
+    try:
+        # the same cleaning as every stored text: no control characters go out
+        # to every school, and a text of invisible marks only is no announcement
+        text = clean_text(message.text, max_length=MAX_LENGTH)
+    except InvalidInput as problem:
+        reply = (
+            t(who.lang, "announce.too_long", length=problem.params["length"], limit=MAX_LENGTH)
+            if problem.key == "text.too_long"
+            else t(who.lang, problem.key, **problem.params)
+        )
         await send(update, reply, markup=keyboard(cancel_row))
         return AnnounceState.TEXT
     flow = _flow(context)
