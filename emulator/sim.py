@@ -11,7 +11,7 @@ from .state import ChatState
 if TYPE_CHECKING:
     from .server import BotApiEmulator
 
-__all__ = ["SimGroup", "SimUser"]
+__all__ = ["SimChannel", "SimGroup", "SimUser"]
 
 
 class _SimChat:
@@ -223,3 +223,43 @@ class SimGroup(_SimChat):
 
     def __repr__(self) -> str:
         return f"SimGroup(chat_id={self.chat_id}, title={self.title!r})"
+
+
+class SimChannel:
+    """A channel the bot is an administrator of: its posts reach the bot as updates.
+
+    The bot is never meant to act on them; this lets tests prove it does not.
+    """
+
+    def __init__(self, emulator: BotApiEmulator, chat_id: int, title: str) -> None:
+        if chat_id >= 0:
+            raise ValueError(f"channel chat ids are negative, got {chat_id}")
+        self._emu = emulator
+        self.chat_id = chat_id
+        self.title = title
+        self._next_message_id = 1
+
+    def _chat(self) -> dict[str, Any]:
+        return {"id": self.chat_id, "type": "channel", "title": self.title}
+
+    def post(self, text: str) -> dict[str, Any]:
+        """Publish a text post (a channel_post update)."""
+        message = {
+            "message_id": self._next_message_id,
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "sender_chat": self._chat(),
+            "text": text,
+        }
+        self._next_message_id += 1
+        self._emu._queue_update("channel_post", message)
+        return message
+
+    def edit(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """Edit an earlier post (an edited_channel_post update)."""
+        edited = {**message, "text": text, "edit_date": int(time.time())}
+        self._emu._queue_update("edited_channel_post", edited)
+        return edited
+
+    def __repr__(self) -> str:
+        return f"SimChannel(chat_id={self.chat_id}, title={self.title!r})"
