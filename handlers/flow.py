@@ -15,6 +15,12 @@ active draft, so that text typed after, say, /status or inside another
 command's conversation is not taken as an answer; /kpi, /report and /status
 offer the paused draft back ("continue where you left off?"), and pressing a
 button on the flow's message takes it up again.
+
+A step is saved before its question is sent, and marked shown (``_shown``)
+once it has gone out. If the sending failed, or the bot stopped in between,
+the person still sees the previous question; whatever they type then
+answers that one, not the step they never saw, so the router shows them the
+current question instead of taking the text as its answer.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ Rows = list[list[tuple[str, str]]]
 
 MESSAGE_KEY = "_msg"  # answers key: id of the message the flow's buttons are on
 PAUSED_KEY = "_paused"  # answers key: a command interrupted the flow
+SHOWN_KEY = "_shown"  # answers key: the current step's question has reached the person
 ROUTER_GROUP = -1  # after the guard (-2), before group 0 where commands and flows live
 
 
@@ -131,9 +138,11 @@ class Turn:
         message a button was pressed on the flow's message (resuming from an
         offer, starting from a menu).
         """
+        self.answers.pop(SHOWN_KEY, None)
         await self.save(step)
         sent = await self._render(text, rows, adopt=adopt)
-        if sent is not None and sent != self.message_id:
+        if sent is not None:
+            self.answers[SHOWN_KEY] = True
             self.answers[MESSAGE_KEY] = sent
             await self.save(step)
 
@@ -460,6 +469,11 @@ async def route_message(update: Update, context: Ctx) -> None:
         # draft back.
         return
     turn = Turn(update, context, who, person, active.flow, active, dict(active.answers))
+    if not active.answers.get(SHOWN_KEY):
+        # The current question never reached the person: what they typed
+        # answers the question before it. Show them where they are instead.
+        await FLOWS[active.flow].render(turn)
+        raise ApplicationHandlerStop
     await FLOWS[active.flow].on_input(turn, message)
     raise ApplicationHandlerStop
 
