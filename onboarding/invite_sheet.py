@@ -14,17 +14,19 @@ import logging
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 import fontpkg_noto_sans_thai
 import segno
-from fpdf import FPDF
 
 from domain.calendar import BANGKOK, format_date
 from domain.i18n import Lang, plain
 from domain.invite_codes import format_code
 from storage.services import IssuedInvite
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT: Final = "NotoSansThai"
 PAGE_MARGIN: Final = 10.0  # mm
@@ -49,6 +51,10 @@ def qr_png(link: str, *, scale: int = 10) -> bytes:
 
 
 def _pdf() -> FPDF:
+    # fpdf2 (with fontTools and numpy) loads on the first sheet, not when the
+    # bot starts: importing it costs about 0.3 s before `tidtam run` polls.
+    from fpdf import FPDF
+
     # fontTools narrates every subsetting step at INFO; the operator needs none of it
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")

@@ -12,18 +12,13 @@ import io
 import threading
 from decimal import Decimal
 from functools import cache
-from typing import Final
-
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Final
 
 from reports.document import Chart, shown
 from reports.fonts import thai_font_path
 
-# Figures are drawn without pyplot; the Agg backend makes sure nothing ever
-# looks for a display on the server.
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontProperties
 
 _COLOURS: Final = ("#1F4E79", "#E07B00", "#2E8B57", "#8E44AD", "#C0392B", "#16A085", "#7F8C8D")
 _LABEL_LIMIT: Final = 38
@@ -32,7 +27,15 @@ _LOCK = threading.Lock()
 
 
 @cache
-def _font() -> font_manager.FontProperties:
+def _font() -> FontProperties:
+    # matplotlib loads on the first chart, not when the bot starts: importing
+    # it costs about 0.4 s that `tidtam run` would pay before it polls.
+    import matplotlib
+    from matplotlib import font_manager
+
+    # Figures are drawn without pyplot; the Agg backend makes sure nothing ever
+    # looks for a display on the server.
+    matplotlib.use("Agg")
     path = thai_font_path()
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path))
@@ -54,6 +57,8 @@ def render_chart_png(chart: Chart, *, dpi: int = 110) -> bytes:
 
 def _draw(chart: Chart, dpi: int) -> bytes:
     font = _font()
+    from matplotlib.figure import Figure
+
     count = max(1, len(chart.labels))
     size = (8.27, max(3.0, 1.2 + 0.28 * count)) if chart.horizontal else (8.27, 4.2)
     figure = Figure(figsize=size, dpi=dpi)

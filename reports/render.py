@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.i18n import Lang
-from reports.charts import render_chart_png
 from reports.chat import chat_pages
 from reports.csv import render_csv
 from reports.documents import document_of
 from reports.engine import Report, ReportKind
 from reports.html_public import render_html
-from reports.pdf import render_pdf
-from reports.xlsx import render_xlsx
 
 
 class Format(StrEnum):
@@ -89,10 +86,17 @@ def render(
         content = plain_text([str(page) for page in chat_pages(report, lang)]).encode("utf-8")
     else:
         document = document_of(report, lang, office)
+        # The file renderers import openpyxl, fpdf2 and matplotlib, about half a
+        # second that `tidtam run` would pay before it polls; they load on the
+        # first file asked for instead.
         match fmt:
             case Format.XLSX:
+                from reports.xlsx import render_xlsx
+
                 content = render_xlsx(document)
             case Format.PDF:
+                from reports.pdf import render_pdf
+
                 content = render_pdf(document)
             case Format.CSV:
                 content = render_csv(document)
@@ -102,5 +106,7 @@ def render(
                 charts = [chart for chart in document.charts if chart.labels]
                 if not charts:
                     raise NoChart(document.kind)
+                from reports.charts import render_chart_png
+
                 content = render_chart_png(charts[0])
     return RenderedFile(file_name(kind.value, scope, fmt), fmt.mime_type, content)
