@@ -20,7 +20,8 @@ A step is saved before its question is sent, and marked shown (``_shown``)
 once it has gone out. If the sending failed, or the bot stopped in between,
 the person still sees the previous question; whatever they type then
 answers that one, not the step they never saw, so the router shows them the
-current question instead of taking the text as its answer.
+current question instead of taking the text as its answer (and a button
+pressed on that question brings up the current one in its place).
 """
 
 from __future__ import annotations
@@ -238,11 +239,17 @@ async def start_turn(update: Update, context: Ctx, flow: str) -> Turn | None:
     return Turn(update, context, who, person, flow, draft, dict(draft.answers) if draft else {})
 
 
-async def button_turn(update: Update, context: Ctx, flow: str) -> Turn | None:
+async def button_turn(
+    update: Update, context: Ctx, flow: str, *, unseen_step_shown: bool = True
+) -> Turn | None:
     """A turn for a button inside a flow; None (after a kind answer) when it is stale.
 
     The button must be on the flow's current message and the flow must still
-    be open: anything else is an old message or a forged press.
+    be open: anything else is an old message or a forged press. When the
+    current step's question never reached the person, the button belongs to
+    the question before it: the current one is shown on the pressed message
+    instead (unless ``unseen_step_shown`` is off, for buttons such as cancel
+    that mean the same on every step).
     """
     spec = FLOWS[flow]
     query = update.callback_query
@@ -262,7 +269,11 @@ async def button_turn(update: Update, context: Ctx, flow: str) -> Turn | None:
         await query.answer(plain(who.lang, "reporting.flow.old_button"), show_alert=True)
         return None
     await query.answer()
-    return Turn(update, context, who, person, flow, draft, dict(draft.answers))
+    turn = Turn(update, context, who, person, flow, draft, dict(draft.answers))
+    if unseen_step_shown and not draft.answers.get(SHOWN_KEY):
+        await spec.render(_adopting(turn))
+        return None
+    return turn
 
 
 def resume_rows(flow: str, lang: Lang) -> Rows:
@@ -525,7 +536,7 @@ async def cancel_button(update: Update, context: Ctx) -> None:
     if flow not in FLOWS:
         await _expired(update, context)
         return
-    turn = await button_turn(update, context, flow)
+    turn = await button_turn(update, context, flow, unseen_step_shown=False)
     if turn is None:
         return
     await turn.end(t(turn.lang, "reporting.flow.cancelled"), [])

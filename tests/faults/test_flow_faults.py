@@ -157,3 +157,25 @@ async def test_a_lost_answer_on_a_saved_report_keeps_report_and_evidence_togethe
     assert "Saved ✅" in (await now_reads(bot, user, review)).plain_text
     counts = await stored(bot)
     assert (counts["progress_reports"], counts["evidence"], counts["drafts"]) == (1, 1, 0)
+
+
+async def test_a_button_pressed_again_after_a_lost_edit_brings_up_the_current_question(
+    bot: LocalBot,
+):
+    user = await registered(bot, 406, "CB05", lang="en")
+    listing = await say(bot, user, "/report")
+    project = next(d for d in listing.callback_data() if d.startswith("report:pick:"))
+    await tap(bot, user, project, listing)
+    percent = await tap(bot, user, "report:status:in_progress")
+    assert "step 2 of 7" in percent.plain_text
+    bot.emulator.fail_next("editMessageText")  # the spent question never replaces it
+    await user.press("report:pct:50", message_id=percent.message_id)
+    assert "step 2 of 7" in (await now_reads(bot, user, percent)).plain_text
+
+    # the person sees the percent question still, and presses 50 % again
+    query = await user.press("report:pct:50", message_id=percent.message_id)
+    spent = await now_reads(bot, user, percent)
+    assert "step 3 of 7" in spent.plain_text and "spent to date" in spent.plain_text
+    assert "earlier message" not in str(user.callback_answers[query].get("text"))
+    [draft] = await draft_rows(bot)
+    assert (draft["step"], draft["answers"]["percent"]) == ("spent", "50")
