@@ -400,6 +400,11 @@ async def resume(update: Update, context: Ctx) -> None:
     if turn.draft is None:
         await turn.send(t(turn.lang, "reporting.flow.gone"))
         return
+    pressed = update.callback_query.message if update.callback_query else None
+    if pressed is None or pressed.message_id != turn.message_id:
+        # the question the flow was on moves to the pressed message: the old copy
+        # must not stay pressable (or look like the question still to answer)
+        await turn.strip_buttons()
     await FLOWS[flow].render(_adopting(turn))
 
 

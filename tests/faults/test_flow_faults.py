@@ -179,3 +179,23 @@ async def test_a_button_pressed_again_after_a_lost_edit_brings_up_the_current_qu
     assert "earlier message" not in str(user.callback_answers[query].get("text"))
     [draft] = await draft_rows(bot)
     assert (draft["step"], draft["answers"]["percent"]) == ("spent", "50")
+
+
+async def test_resuming_takes_the_buttons_off_the_question_the_flow_left(bot: LocalBot):
+    user = await registered(bot, 407, "CB05", lang="en")
+    first = await say(bot, user, "/kpi")
+    assert "kpi:skip" in first.callback_data()
+    await say(bot, user, "55")
+    # no answer seemed to come, so the person types /kpi again: the offer to continue
+    offer = await say(bot, user, "/kpi")
+    assert "Continue where you left off?" in offer.plain_text
+    question = await tap(bot, user, "flow:resume:kpi", offer)
+    assert "indicator 2 of 3" in question.plain_text
+    assert "kpi:skip" in question.callback_data()
+    # only the question now in front of the person can be pressed
+    pressable = [
+        m.message_id
+        for m in bot.emulator.chat_messages(user.chat_id)
+        if any(d.startswith("kpi:") and d != "kpi:start" for d in m.callback_data())
+    ]
+    assert pressable == [question.message_id]
