@@ -61,6 +61,7 @@ class Person(_Row):
 class Invite(_Row):
     _enums: ClassVar[dict[str, type[StrEnum]]] = {"role": Role}
     id: int
+    code_hash: str
     school_id: int
     role: Role
     person_id: int | None

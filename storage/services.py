@@ -130,10 +130,17 @@ async def redeem_invite(
     if invite_codes.is_locked(state, now):
         assert state is not None and state.locked_until is not None
         return InviteProblem("invite.locked", until=state.locked_until)
+    wait = invite_codes.wait_needed(state, now)
+    if wait is not None:
+        # slowed after a wrong code: this one is not even looked at
+        return InviteProblem("invite.slow", seconds=invite_codes.seconds_to_wait(wait))
 
     code = invite_codes.normalize(text)
-    invite = None if code is None else await repos.invites.by_hash(invite_codes.hash_code(code))
-    if invite is None:
+    hashed = None if code is None else invite_codes.hash_code(code)
+    invite = None if hashed is None else await repos.invites.by_hash(hashed)
+    # The lookup goes by the SHA-256 of the code, so its timing tells nothing about
+    # the code; the final comparison is constant-time all the same.
+    if invite is None or hashed is None or not invite_codes.same_hash(invite.code_hash, hashed):
         state = invite_codes.after_failure(state, now)
         await repos.invites.set_attempts(
             telegram_user_id,
@@ -141,8 +148,12 @@ async def redeem_invite(
             window_started_at=state.window_started_at,
             locked_until=state.locked_until,
         )
-        if state.locked_until is not None:
+        if invite_codes.is_locked(state, now):
+            assert state.locked_until is not None
             return InviteProblem("invite.locked", until=state.locked_until)
+        wait = invite_codes.wait_needed(state, now)
+        if wait is not None:
+            return InviteProblem("invite.wrong_wait", seconds=invite_codes.seconds_to_wait(wait))
         return InviteProblem("invite.wrong")
     if invite.revoked_at is not None:
         return InviteProblem("invite.revoked")

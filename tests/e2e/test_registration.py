@@ -111,12 +111,13 @@ async def test_expired_code_is_refused_with_its_buddhist_era_expiry(bot: LocalBo
     assert await count_people(bot) == 0
 
 
-async def test_repeated_wrong_codes_lock_the_person_out_even_with_a_good_code(bot: LocalBot):
+async def test_repeated_wrong_codes_lock_the_person_out_even_with_a_good_code(bot: LocalBot, clock):
     code = await bot.invite("CB05", Role.REPORTER)
     user = bot.emulator.user(20, "Guess", language_code="en")
     for attempt in range(invite_codes.MAX_FAILURES):
         await user.send_text(f"WRONG{attempt:011d}")
         await user.expect()
+        clock.advance(seconds=60)  # past each slowdown
     await user.send_text(f"/start {code}")
     reply = await user.expect()
     assert "Too many wrong codes" in reply.plain_text
@@ -197,3 +198,20 @@ async def test_stickers_from_strangers_get_a_hint_not_silence(bot: LocalBot):
     await user.send_sticker()
     reply = await user.expect()
     assert "invite code" in reply.plain_text
+
+
+async def test_a_guesser_is_slowed_down_before_any_code_is_looked_at(bot: LocalBot, clock):
+    code = await bot.invite("CB05", Role.REPORTER)
+    user = bot.emulator.user(24, "Guess", language_code="th")
+    await user.send_text("WRONG00000000001")
+    assert "รหัสเชิญไม่ถูกต้อง" in (await user.expect()).plain_text
+    await user.send_text("WRONG00000000002")
+    assert "ลองใหม่อีกครั้งใน 10 วินาที" in (await user.expect()).plain_text
+    clock.advance(seconds=3)
+    await user.send_text(f"/start {code}")
+    assert "กรุณารอ 7 วินาที" in (await user.expect()).plain_text
+    assert await count_people(bot) == 0
+    clock.advance(seconds=7)
+    await user.send_text(f"/start {code}")
+    assert "ลงทะเบียนเรียบร้อยแล้ว" in (await user.expect()).plain_text
+    assert await count_people(bot) == 1

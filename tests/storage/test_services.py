@@ -71,19 +71,45 @@ async def test_an_expired_code_is_refused(district: Database):
     assert isinstance(outcome, InviteProblem) and outcome.key == "invite.expired"
 
 
-async def test_five_wrong_codes_lock_the_account_for_a_while(district: Database):
+async def test_wrong_codes_slow_the_account_down_then_lock_it(district: Database):
     code = await issue(district)
-    for _ in range(invite_codes.MAX_FAILURES - 1):
-        outcome = await redeem(district, "2222-2222-2222-2222", 9)
-        assert isinstance(outcome, InviteProblem) and outcome.key == "invite.wrong"
-    locked = await redeem(district, "2222-2222-2222-2222", 9)
+    wrong = "2222-2222-2222-2222"
+    first = await redeem(district, wrong, 9)
+    assert isinstance(first, InviteProblem) and first.key == "invite.wrong"
+    # a second try at once is fine (a person mistyped); the miss slows the next one
+    second = await redeem(district, wrong, 9)
+    assert (second.key, second.params) == ("invite.wrong_wait", {"seconds": 10})
+    # during the wait even the right code is not looked at, and the wait is not reset
+    early = await redeem(district, code, 9, now=NOW + dt.timedelta(seconds=4))
+    assert (early.key, early.params) == ("invite.slow", {"seconds": 6})
+    now = NOW + dt.timedelta(seconds=10)
+    third = await redeem(district, wrong, 9, now=now)
+    assert (third.key, third.params) == ("invite.wrong_wait", {"seconds": 30})
+    now += dt.timedelta(seconds=30)
+    fourth = await redeem(district, wrong, 9, now=now)
+    assert (fourth.key, fourth.params) == ("invite.wrong_wait", {"seconds": 60})
+    now += dt.timedelta(seconds=60)
+    locked = await redeem(district, wrong, 9, now=now)
     assert isinstance(locked, InviteProblem) and locked.key == "invite.locked"
-    still = await redeem(district, code, 9, now=NOW + dt.timedelta(minutes=5))
+    assert locked.params["until"] == now + invite_codes.LOCK_DURATION
+    still = await redeem(district, code, 9, now=now + dt.timedelta(minutes=5))
     assert isinstance(still, InviteProblem) and still.key == "invite.locked"
     later = await redeem(
-        district, code, 9, now=NOW + invite_codes.LOCK_DURATION + dt.timedelta(seconds=1)
+        district, code, 9, now=now + invite_codes.LOCK_DURATION + dt.timedelta(seconds=1)
     )
     assert isinstance(later, Registration)
+    async with district.read() as repos:
+        assert await repos.invites.attempts(9) is None  # registering forgets the misses
+
+
+async def test_misses_far_apart_never_slow_a_person_down_much(district: Database):
+    code = await issue(district)
+    now = NOW
+    for _ in range(invite_codes.MAX_FAILURES + 2):
+        outcome = await redeem(district, "2222-2222-2222-2222", 9, now=now)
+        assert isinstance(outcome, InviteProblem) and outcome.key == "invite.wrong"
+        now += invite_codes.FAILURE_WINDOW + dt.timedelta(seconds=1)
+    assert isinstance(await redeem(district, code, 9, now=now), Registration)
 
 
 async def test_officer_invites_belong_to_the_office_only(district: Database):
