@@ -44,18 +44,47 @@ class Caller:
 
 
 async def caller(update: Update, context: Ctx) -> Caller | None:
-    """Identify who sent the update (None for updates without a user)."""
+    """Identify who sent the update (None for updates without a user).
+
+    Read once per update: every handler group the update passes through gets
+    the same answer without asking the database again.
+    """
     user = update.effective_user
     if user is None:
         return None
+    known = remembered_caller(update, context)
+    if known is not None:
+        return known
     async with context.services.database.read() as repos:
         person = await repos.people.by_telegram_id(user.id)
+    return remember_caller(update, context, person)
+
+
+def remembered_caller(update: Update, context: Ctx) -> Caller | None:
+    """The caller already identified for this update, if any."""
+    user = update.effective_user
+    known = context.per_update.get(_CALLER_KEY)
+    if user is None or not isinstance(known, Caller) or known.telegram_user_id != user.id:
+        return None
+    return known
+
+
+def remember_caller(update: Update, context: Ctx, person: Person | None) -> Caller | None:
+    """The caller for the person just read by telegram id, kept for the rest of the update."""
+    user = update.effective_user
+    if user is None:
+        return None
     default = context.services.default_language
     chosen = person.language if person is not None else None
     if chosen is None and context.user_data is not None:
         chosen = context.user_data.get(LANG_KEY)
     lang = as_language(chosen, default) if chosen else as_language(user.language_code, default)
-    return Caller(user.id, user.full_name, user.language_code, person, lang)
+    who = Caller(user.id, user.full_name, user.language_code, person, lang)
+    context.per_update[_CALLER_KEY] = who
+    return who
+
+
+_CALLER_KEY = "caller"
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:

@@ -54,7 +54,24 @@ ChatData = dict[str, Any]
 
 
 class Ctx(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
-    """The callback context of every Tidtam handler."""
+    """The callback context of every Tidtam handler.
+
+    python-telegram-bot makes one context per update and hands it to the
+    handlers of every group, so :attr:`per_update` holds what is worked out
+    once per update (who is asking) for all of them.
+    """
+
+    __slots__ = ("per_update",)
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.per_update: dict[str, object] = {}
+        """Values worked out for this context's update, shared by its handler groups."""
 
     @property
     def services(self) -> Services:
