@@ -45,7 +45,14 @@ from telegram.ext import (
 from domain.calendar import format_datetime
 from domain.i18n import Html, Lang, plain, t
 from domain.values import Role
-from handlers.common import Caller, caller, keyboard, require_role
+from handlers.common import (
+    Caller,
+    caller,
+    keyboard,
+    remember_caller,
+    remembered_caller,
+    require_role,
+)
 from handlers.context import Ctx
 from storage.models import Person
 from storage.repositories.drafts import Draft
@@ -466,15 +473,36 @@ async def _active_person(update: Update, context: Ctx) -> tuple[Caller, Person] 
     return who, who.active_person
 
 
+async def _person_and_drafts(
+    update: Update, context: Ctx
+) -> tuple[Caller, Person, list[Draft]] | None:
+    """The active person behind a message and their drafts, read together in one snapshot."""
+    user = update.effective_user
+    if user is None:
+        return None
+    known = remembered_caller(update, context)
+    if known is not None and known.active_person is None:
+        return None
+    now = context.services.clock()
+    async with context.services.database.read() as repos:
+        person = known.person if known is not None else await repos.people.by_telegram_id(user.id)
+        if person is None or not person.active:
+            drafts = []
+        else:
+            drafts = await repos.drafts.of_person(person.id, now=now)
+    who = known if known is not None else remember_caller(update, context, person)
+    if who is None or who.active_person is None:
+        return None
+    return who, who.active_person, drafts
+
+
 async def route_message(update: Update, context: Ctx) -> None:
     """Typed text and files go to the person's open flow; anything else passes on."""
-    found = await _active_person(update, context)
     message = update.effective_message
+    found = await _person_and_drafts(update, context) if message is not None else None
     if found is None or message is None:
         return
-    who, person = found
-    async with context.services.database.read() as repos:
-        drafts = await repos.drafts.of_person(person.id, now=context.services.clock())
+    who, person, drafts = found
     drafts = [d for d in drafts if d.flow in FLOWS and person.role in FLOWS[d.flow].roles]
     if not drafts:
         return
