@@ -16,6 +16,7 @@ messages from the bot.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,8 @@ from domain.numbers import format_number
 from domain.values import (
     LEVEL_MAX,
     LEVEL_MIN,
+    Direction,
+    Frequency,
     ValueType,
     achievement,
     clean_text,
@@ -49,7 +52,7 @@ from handlers.flow import (
     register_flow,
     start_turn,
 )
-from storage.models import Round
+from storage.models import Kpi, Round
 from storage.repositories.drafts import Draft
 from storage.repositories.review import EvidenceFile
 from storage.services import (
@@ -80,45 +83,135 @@ def _short(text: str, limit: int = NAME_LIMIT) -> str:
 
 
 # ---------------------------------------------------------------- loading
+#
+# The questions are asked from the form as it stood when the batch began:
+# each KPI's name, unit, type, target and last round's value are kept in the
+# draft (``form``) next to the version the person started from (``items``),
+# so typing a value reads nothing but the draft. The form is read afresh from
+# the plan for the review card and when the batch is resumed, and the confirm
+# checks every value against the live plan (round open, KPI still expected,
+# no one else's version in between) exactly as a single value is checked.
+
+FORM_KEY = "form"
 
 
-async def _items(turn: Turn) -> list[KpiToReport]:
-    """The batch's KPIs, as the person started them, still owed by the school."""
-    round_id = turn.answers.get("round")
-    order = [(int(kpi_id), int(version)) for kpi_id, version in turn.answers.get("items", [])]
-    if not isinstance(round_id, int):
-        return []
-    async with turn.context.services.database.read() as repos:
-        round_ = await repos.plan.round(round_id)
-        if round_ is None:
-            return []
-        expected = {
-            kpi.id: (kpi, target)
-            for kpi, target in await repos.plan.expected_kpis(
-                school_id=turn.person.school_id, round_=round_
-            )
-        }
-        earlier = await repos.kpi_values.latest_before_each(
-            school_id=turn.person.school_id, round_=round_
-        )
-    items = []
-    for kpi_id, version in order:
-        if kpi_id not in expected:
-            continue
-        kpi, target = expected[kpi_id]
-        previous = earlier.get(kpi_id)
-        items.append(
-            KpiToReport(kpi, target, None if previous is None else previous.value, version)
-        )
-    return items
+async def _items(turn: Turn, *, live: bool = False) -> list[KpiToReport]:
+    """The batch's KPIs, as the person started them, still owed by the school.
+
+    From the draft's form unless ``live`` (or the draft has no readable
+    form): then from the plan, and the draft's form is brought up to date.
+    """
+    form = turn.answers.get(FORM_KEY)
+    if not live and isinstance(form, dict):
+        items = _from_form(turn, form)
+        if items is not None:
+            return items
+    return (await _load(turn))[1]
 
 
 async def _round(turn: Turn) -> Round | None:
+    """The batch's round as the plan holds it now (read with the items)."""
+    return (await _load(turn))[0]
+
+
+def _round_name(turn: Turn) -> str:
+    """The round's name for a question's header, from the draft's form."""
+    form = turn.answers.get(FORM_KEY)
+    names = form.get("round") if isinstance(form, dict) else None
+    if not isinstance(names, list) or len(names) != 2:
+        return ""
+    name_th, name_en = names
+    return str(name_en) if turn.lang == "en" and name_en else str(name_th)
+
+
+async def _load(turn: Turn) -> tuple[Round | None, list[KpiToReport]]:
+    """Round and items from the plan, once per update; the draft's form follows them."""
     round_id = turn.answers.get("round")
     if not isinstance(round_id, int):
-        return None
+        return None, []
+    memo_key = f"kpi.live:{round_id}"
+    known = turn.context.per_update.get(memo_key)
+    if isinstance(known, _Loaded):
+        return known.round, known.items
+    order = [(int(kpi_id), int(version)) for kpi_id, version in turn.answers.get("items", [])]
+    items: list[KpiToReport] = []
     async with turn.context.services.database.read() as repos:
-        return await repos.plan.round(round_id)
+        round_ = await repos.plan.round(round_id)
+        if round_ is not None:
+            expected = {
+                kpi.id: (kpi, target)
+                for kpi, target in await repos.plan.expected_kpis(
+                    school_id=turn.person.school_id, round_=round_
+                )
+            }
+            earlier = await repos.kpi_values.latest_before_each(
+                school_id=turn.person.school_id, round_=round_
+            )
+    if round_ is not None:
+        for kpi_id, version in order:
+            if kpi_id not in expected:
+                continue
+            kpi, target = expected[kpi_id]
+            previous = earlier.get(kpi_id)
+            items.append(
+                KpiToReport(kpi, target, None if previous is None else previous.value, version)
+            )
+        _keep_form(turn, round_, items)
+    turn.context.per_update[memo_key] = _Loaded(round_, items)
+    return round_, items
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    round: Round | None
+    items: list[KpiToReport]
+
+
+def _keep_form(turn: Turn, round_: Round, items: list[KpiToReport]) -> None:
+    """Keep in the draft what the questions show (saved with the next step)."""
+    turn.answers[FORM_KEY] = {
+        "round": [round_.name_th, round_.name_en],
+        "kpis": {
+            str(item.kpi.id): {
+                "kpi": {name: getattr(item.kpi, name) for name in _KPI_FIELDS},
+                "target": str(item.target),
+                "previous": None if item.previous is None else str(item.previous),
+            }
+            for item in items
+        },
+    }
+
+
+_KPI_FIELDS = tuple(f.name for f in fields(Kpi))
+
+
+def _from_form(turn: Turn, form: dict[str, Any]) -> list[KpiToReport] | None:
+    """The items from the draft's form; None when it cannot be read (then the plan is)."""
+    kept = form.get("kpis")
+    if not isinstance(kept, dict):
+        return None
+    items = []
+    try:
+        for kpi_id, version in turn.answers.get("items", []):
+            entry = kept.get(str(kpi_id))
+            if entry is None:
+                continue  # no longer expected when the form was last read
+            data = dict(entry["kpi"])
+            data["value_type"] = ValueType(data["value_type"])
+            data["direction"] = Direction(data["direction"])
+            data["frequency"] = Frequency(data["frequency"])
+            previous = entry["previous"]
+            items.append(
+                KpiToReport(
+                    Kpi(**data),
+                    Decimal(entry["target"]),
+                    None if previous is None else Decimal(previous),
+                    int(version),
+                )
+            )
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+    return items
 
 
 def _values(turn: Turn) -> dict[str, str]:
@@ -224,6 +317,7 @@ async def _start_round(turn: Turn, round_: Round) -> None:
             "files": {},
         }
     )
+    _keep_form(turn, round_, items)
     await _ask(turn, items, 0, adopt=True)
 
 
@@ -251,12 +345,11 @@ def _shown(item: KpiToReport, value: Decimal, lang: Lang) -> str:
 async def _question(turn: Turn, items: list[KpiToReport], index: int) -> Html:
     item = items[index]
     lang = turn.lang
-    round_ = await _round(turn)
     parts = [
         t(
             lang,
             "reporting.kpi.header",
-            round="" if round_ is None else round_.name(lang),
+            round=_round_name(turn),
             n=index + 1,
             total=len(items),
         ),
@@ -310,13 +403,13 @@ async def _ask(turn: Turn, items: list[KpiToReport], index: int, *, adopt: bool 
 
 
 async def render(turn: Turn) -> None:
-    """Show the draft's current step again (resuming)."""
-    items = await _items(turn)
+    """Show the draft's current step again (resuming): the form is read afresh."""
+    items = await _items(turn, live=True)
     if turn.step == Step.ROUND or not items:
         await begin(turn)
         return
     if turn.step == Step.REVIEW:
-        await _review(turn, items, adopt=True)
+        await _review(turn, adopt=True)
     elif turn.step == Step.NOTE:
         await _ask_note(turn, items, adopt=True)
     elif turn.step == Step.SOFT and isinstance(turn.answers.get("pending"), dict):
@@ -389,7 +482,7 @@ async def _record(
         _notes(turn)[key] = note
     turn.answers.pop("pending", None)
     if turn.answers.pop("to_review", False) or index + 1 >= len(items):
-        await _review(turn, items)
+        await _review(turn)
         return
     await _ask(turn, items, index + 1)
 
@@ -445,13 +538,13 @@ async def move(update: Update, context: Ctx) -> None:
         return
     index = _index(turn, items)
     if action == "review" or (action == "skip" and turn.answers.pop("to_review", False)):
-        await _review(turn, items)
+        await _review(turn)
     elif action == "back":
         await _ask(turn, items, max(0, index - 1))
     elif index + 1 < len(items):
         await _ask(turn, items, index + 1)
     else:
-        await _review(turn, items)
+        await _review(turn)
 
 
 async def on_input(turn: Turn, message: Message) -> None:
@@ -474,7 +567,7 @@ async def on_input(turn: Turn, message: Message) -> None:
     elif turn.step == Step.SOFT:
         await _soft_note(turn, items, text)
     elif turn.step == Step.NOTE:
-        await _note_typed(turn, items, text)
+        await _note_typed(turn, text)
     else:
         await turn.send(t(turn.lang, "reporting.flow.stray", hint=_hint(turn, items, index)))
 
@@ -520,15 +613,22 @@ async def _soft_note(turn: Turn, items: list[KpiToReport], text: str) -> None:
 # ---------------------------------------------------------------- review
 
 
+def _answered(turn: Turn, items: list[KpiToReport]) -> int:
+    """Answered KPIs of the batch (a value for a KPI no longer expected is not counted)."""
+    values = _values(turn)
+    return sum(str(item.kpi.id) in values for item in items)
+
+
 def _review_text(turn: Turn, items: list[KpiToReport], round_: Round | None) -> Html:
     lang = turn.lang
     values, notes, files = _values(turn), _notes(turn), _files(turn)
+    answered = _answered(turn, items)
     lines = [
         t(
             lang,
             "reporting.kpi.review_title",
             round="" if round_ is None else round_.name(lang),
-            count=len(values),
+            count=answered,
             total=len(items),
         )
     ]
@@ -555,13 +655,15 @@ def _review_text(turn: Turn, items: list[KpiToReport], round_: Round | None) -> 
         lines.append(line)
     lines.append(
         t(lang, "reporting.kpi.review_confirm")
-        if values
+        if answered
         else t(lang, "reporting.kpi.review_nothing")
     )
     return Html("\n\n".join(lines))
 
 
-async def _review(turn: Turn, items: list[KpiToReport], *, adopt: bool = False) -> None:
+async def _review(turn: Turn, *, adopt: bool = False) -> None:
+    """The review card, from the plan as it is now (what the confirm checks against)."""
+    items = await _items(turn, live=True)
     lang = turn.lang
     values = _values(turn)
     rows: Rows = []
@@ -573,8 +675,9 @@ async def _review(turn: Turn, items: list[KpiToReport], *, adopt: bool = False) 
                 (plain(lang, "reporting.kpi.note_button", n=number), f"kpi:note:{item.kpi.id}")
             )
         rows.append(row)
-    if values:
-        rows.append([(plain(lang, "reporting.kpi.confirm", count=len(values)), "kpi:confirm")])
+    answered = _answered(turn, items)
+    if answered:
+        rows.append([(plain(lang, "reporting.kpi.confirm", count=answered), "kpi:confirm")])
     rows.append([(plain(lang, "common.cancel"), "kpi:cancel")])
     turn.answers.pop("to_review", None)
     await turn.show(Step.REVIEW, _review_text(turn, items, await _round(turn)), rows, adopt=adopt)
@@ -621,7 +724,7 @@ async def _ask_note(turn: Turn, items: list[KpiToReport], *, adopt: bool = False
     kpi_id = turn.answers.get("note_for")
     item = next((i for i in items if i.kpi.id == kpi_id), None)
     if item is None:
-        await _review(turn, items, adopt=adopt)
+        await _review(turn, adopt=adopt)
         return
     lang = turn.lang
     current = _notes(turn).get(str(item.kpi.id))
@@ -635,7 +738,7 @@ async def _ask_note(turn: Turn, items: list[KpiToReport], *, adopt: bool = False
     await turn.show(Step.NOTE, text, rows, adopt=adopt)
 
 
-async def _note_typed(turn: Turn, items: list[KpiToReport], text: str) -> None:
+async def _note_typed(turn: Turn, text: str) -> None:
     try:
         note = clean_text(text)
     except InvalidInput as problem:
@@ -644,7 +747,7 @@ async def _note_typed(turn: Turn, items: list[KpiToReport], text: str) -> None:
     kpi_id = turn.answers.pop("note_for", None)
     if kpi_id is not None:
         _notes(turn)[str(kpi_id)] = note
-    await _review(turn, items)
+    await _review(turn)
 
 
 async def remove_note(update: Update, context: Ctx) -> None:
@@ -652,10 +755,9 @@ async def remove_note(update: Update, context: Ctx) -> None:
     turn = await button_turn(update, context, FLOW)
     if turn is None:
         return
-    items = await _items(turn)
     kpi_id = turn.answers.pop("note_for", None)
     _notes(turn).pop(str(kpi_id), None)
-    await _review(turn, items)
+    await _review(turn)
 
 
 # ---------------------------------------------------------------- confirm
@@ -666,7 +768,7 @@ async def confirm(update: Update, context: Ctx) -> None:
     turn = await button_turn(update, context, FLOW)
     if turn is None:
         return
-    items = await _items(turn)
+    items = await _items(turn, live=True)
     values, notes, files = _values(turn), _notes(turn), _files(turn)
     answers = [
         KpiAnswer(
@@ -681,7 +783,7 @@ async def confirm(update: Update, context: Ctx) -> None:
     ]
     round_ = await _round(turn)
     if not answers or round_ is None:
-        await _review(turn, items)
+        await _review(turn)
         return
     services = context.services
     now = services.clock()

@@ -6,8 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
 from bot.harness import LocalBot
+from storage.database import connection_of
+from storage.schema import kpis
 from tests.e2e.reporting_support import (
     add_previous_round,
     distinct_messages,
@@ -338,6 +341,41 @@ async def test_a_draft_expires_after_the_configured_time(bot: LocalBot, clock):
     fresh = await say(bot, user, "/kpi")
     assert "Continue where you left off?" not in fresh.plain_text
     assert "indicator 1 of 3" in fresh.plain_text
+
+
+async def test_a_plan_changed_mid_batch_keeps_the_questions_and_is_checked_at_review_and_confirm(
+    bot: LocalBot,
+):
+    """Typing a value reads the form kept in the draft; the review and the
+    confirm read the plan as it is now (another process may have imported it)."""
+    assert bot.database is not None
+    user = await registered(bot, 120, "CB05", lang="en")
+    first = await say(bot, user, "/kpi")
+    assert "Target: 50%" in first.plain_text
+    await say(bot, user, "61")
+    now = bot.clock()
+    async with bot.database.transaction() as repos:
+        school = await repos.schools.by_code("CB05")
+        round_ = await repos.plan.current_round(now)
+        assert school is not None and round_ is not None
+        o_net, stem = (await repos.plan.expected_kpis(school_id=school.id, round_=round_))[:2]
+        await repos.plan.set_target(
+            school_id=school.id,
+            kpi_id=o_net[0].id,
+            fiscal_year=round_.fiscal_year,
+            value=Decimal(65),
+            now=now,
+        )
+        connection = await connection_of(repos)
+        await connection.execute(update(kpis).where(kpis.c.id == stem[0].id).values(active=False))
+    third = await say(bot, user, "70")  # the second question, as the batch began
+    assert "indicator 3 of 3" in third.plain_text
+    review = await tap(bot, user, "kpi:v:3:4", third)
+    assert "2 of 2 indicators answered" in review.plain_text
+    assert "Target: 65%" in review.plain_text
+    assert "70%" not in review.plain_text  # the indicator no longer expected is not offered
+    await tap(bot, user, "kpi:confirm", review)
+    assert [row[:2] for row in await kpi_rows(bot)] == [("K01", Decimal(61)), ("K03", Decimal(4))]
 
 
 async def test_the_second_to_confirm_sees_both_values_and_theirs_is_not_stored(bot: LocalBot):
