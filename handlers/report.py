@@ -203,17 +203,30 @@ def soft_params(
 
 
 async def _context(turn: Turn) -> tuple[Round, Project, ProgressReport | None] | None:
-    """The round and project of the draft, checked against the person's school again."""
+    """The round and project of the draft, checked against the person's school again.
+
+    Read once per update: an answer and the question after it share one read.
+    """
     round_id, project_id = turn.answers.get("round"), turn.answers.get("project")
     if not isinstance(round_id, int) or not isinstance(project_id, int):
         return None
+    memo_key = f"report.context:{round_id}:{project_id}"
+    if memo_key in turn.context.per_update:
+        known = turn.context.per_update[memo_key]
+        return known if isinstance(known, tuple) else None
+    found: tuple[Round, Project, ProgressReport | None] | None = None
     async with turn.context.services.database.read() as repos:
         round_ = await repos.plan.round(round_id)
         project = await repos.plan.project(project_id)
-        if round_ is None or project is None or project.school_id != turn.person.school_id:
-            return None
-        previous = await repos.progress.latest_before(project_id=project.id, round_=round_)
-    return round_, project, previous
+        if (
+            round_ is not None
+            and project is not None
+            and project.school_id == turn.person.school_id
+        ):
+            previous = await repos.progress.latest_before(project_id=project.id, round_=round_)
+            found = round_, project, previous
+    turn.context.per_update[memo_key] = found
+    return found
 
 
 # ---------------------------------------------------------------- entry
