@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from telegram import Message, Update
@@ -150,9 +150,22 @@ class Turn:
         await self.save(step)
         sent = await self._render(text, rows, adopt=adopt)
         if sent is not None:
-            self.answers[SHOWN_KEY] = True
-            self.answers[MESSAGE_KEY] = sent
-            await self.save(step)
+            await self._mark_shown(sent)
+
+    async def _mark_shown(self, message_id: int) -> None:
+        """Record that the saved step's question is out, on which message.
+
+        Only these two answers are written: the step and every other answer
+        were saved just before the question was sent.
+        """
+        shown = {SHOWN_KEY: True, MESSAGE_KEY: message_id}
+        self.answers.update(shown)
+        async with self.context.services.database.transaction() as repos:
+            await repos.drafts.merge_answers(
+                person_id=self.person.id, flow=self.flow, answers=shown
+            )
+        if self.draft is not None:
+            self.draft = replace(self.draft, answers=dict(self.answers))
 
     async def _render(self, text: Html, rows: Rows, *, adopt: bool) -> int | None:
         markup = keyboard(rows) if rows else None
@@ -513,13 +526,25 @@ async def route_message(update: Update, context: Ctx) -> None:
         # draft back.
         return
     turn = Turn(update, context, who, person, active.flow, active, dict(active.answers))
-    if not active.answers.get(SHOWN_KEY):
-        # The current question never reached the person: what they typed
-        # answers the question before it. Show them where they are instead.
+    if not active.answers.get(SHOWN_KEY) or _sent_before_question(message, turn):
+        # What they typed answers the question before the current one: that
+        # question never reached them, or it was still on its way (the bot was
+        # slow, or this is an update Telegram delivers again after a crash).
+        # Show them where they are instead of taking it as the current answer.
         await FLOWS[active.flow].render(turn)
         raise ApplicationHandlerStop
     await FLOWS[active.flow].on_input(turn, message)
     raise ApplicationHandlerStop
+
+
+def _sent_before_question(message: Message, turn: Turn) -> bool:
+    """Whether the person sent ``message`` before the flow's current question was sent.
+
+    In a private chat the person's and the bot's messages share one sequence
+    of ids, so a message older than the flow's message was written while the
+    person still had the question before it in front of them.
+    """
+    return turn.message_id is not None and message.message_id < turn.message_id
 
 
 async def route_command(update: Update, context: Ctx) -> None:

@@ -9,10 +9,11 @@ purged.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, delete, func, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.repositories.base import Repository
@@ -116,6 +117,31 @@ class Drafts(Repository):
             )
             if result.rowcount == 0:
                 await self.connection.execute(drafts.insert().values(values))
+
+    async def merge_answers(self, *, person_id: int, flow: str, answers: dict[str, Any]) -> bool:
+        """Set some keys of a draft's answers, leaving the rest as stored; whether it exists.
+
+        One UPDATE that carries only the keys given (SQLite merges them with
+        ``json_patch``), so marking a question shown does not write the whole
+        draft again. The step, the times and every other answer stay as they are.
+        """
+        match = (drafts.c.person_id == person_id, drafts.c.flow == flow)
+        if self.connection.dialect.name == "sqlite":
+            patch = json.dumps(answers, ensure_ascii=False, sort_keys=True)
+            result = await self.connection.execute(
+                update(drafts)
+                .where(*match)
+                .values(answers=func.json_patch(type_coerce(drafts.c.answers, Text), patch))
+            )
+            return bool(result.rowcount)
+        row = (await self.connection.execute(select(drafts.c.answers).where(*match))).first()
+        if row is None:
+            return False
+        stored = row.answers if isinstance(row.answers, dict) else {}
+        await self.connection.execute(
+            update(drafts).where(*match).values(answers={**stored, **answers})
+        )
+        return True
 
     async def drop(self, *, person_id: int, flow: str) -> bool:
         """Remove the person's draft of one flow; whether there was one."""

@@ -110,6 +110,39 @@ async def test_drafts_are_kept_per_person_and_flow_and_expire(district: Database
         assert await repos.drafts.purge_expired(NOW + TTL) == 1
 
 
+async def test_merging_answers_sets_only_the_keys_given_and_never_revives_a_draft(
+    district: Database,
+):
+    reporter = await person(district, "CB05")
+    answers = {"values": {"1": "61"}, "form": {"round": ["รอบที่ 1", None]}, "_msg": 7}
+    async with district.transaction() as repos:
+        await repos.drafts.save(
+            person_id=reporter.id,
+            flow="kpi",
+            subject="round:1",
+            step="value",
+            answers=answers,
+            now=NOW,
+            expires_at=NOW + TTL,
+        )
+        merged = await repos.drafts.merge_answers(
+            person_id=reporter.id, flow="kpi", answers={"_shown": True, "_msg": 8}
+        )
+    async with district.read() as repos:
+        draft = await repos.drafts.get(person_id=reporter.id, flow="kpi", now=NOW)
+    assert merged
+    assert draft is not None and (draft.step, draft.updated_at) == ("value", NOW)
+    assert draft.answers == {**answers, "_shown": True, "_msg": 8}
+    async with district.transaction() as repos:
+        await repos.drafts.drop(person_id=reporter.id, flow="kpi")
+        revived = await repos.drafts.merge_answers(
+            person_id=reporter.id, flow="kpi", answers={"_shown": True}
+        )
+    async with district.read() as repos:
+        assert await repos.drafts.get(person_id=reporter.id, flow="kpi", now=NOW) is None
+    assert not revived
+
+
 async def test_a_progress_report_is_stored_with_its_evidence(district: Database):
     reporter = await person(district, "CB05")
     round_, project = await round_and_project(district)
