@@ -4,6 +4,8 @@ flood control is waited out, and a draft resumes after a failed step."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -68,6 +70,35 @@ async def test_an_answer_retyped_after_a_lost_question_is_not_taken_for_the_next
     await user.press("kpi:confirm", message_id=review.message_id)
     await now_reads(bot, user, review)
     assert sorted((await values_by_kpi(bot)).values()) == ["4", "55", "85"]
+
+
+async def test_an_answer_typed_again_while_the_next_question_is_on_its_way_is_not_taken_for_it(
+    limited_bot: LocalBot,
+):
+    bot = limited_bot
+    user = await registered(bot, 409, "CB05", lang="en")
+    first = await say(bot, user, "/kpi")
+    assert "indicator 1 of 3" in first.plain_text
+    # flood control holds the next question back for a second
+    bot.emulator.fail_next("sendMessage", retry_after=1)
+    mark = len(user.inbox)
+    await user.send_text("55")
+    await asyncio.sleep(0.3)
+    await user.send_text("55")  # nothing came back yet: the person types it again
+
+    def questions() -> list[str]:
+        new = [m.plain_text for m in user.inbox[mark:] if not m.is_edit]
+        return [text for text in new if "indicator" in text]
+
+    deadline = time.monotonic() + 10
+    while len(questions()) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await bot.settle()
+    # the late question, then the same question again for the repeated answer
+    assert [q.split("\n")[0][-16:] for q in questions()] == ["indicator 2 of 3"] * 2
+    [draft] = await draft_rows(bot)
+    assert draft["answers"]["values"] == {str(draft["answers"]["items"][0][0]): "55"}
+    assert draft["step"] == "value" and draft["answers"]["i"] == 1
 
 
 async def test_an_entry_whose_saved_message_was_lost_is_stored_once_and_status_shows_it(
