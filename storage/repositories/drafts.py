@@ -95,19 +95,26 @@ class Drafts(Repository):
             "updated_at": now,
             "expires_at": expires_at,
         }
-        changes = {key: values[key] for key in ("subject", "step", "answers", "updated_at")}
-        changes["expires_at"] = expires_at
+        changed = ("subject", "step", "answers", "updated_at", "expires_at")
+        changes = {key: values[key] for key in changed}
         key = ["person_id", "flow"]
         dialect = self.connection.dialect.name
+        # The upsert takes the new values from the row it tried to insert
+        # (``excluded``): the answers are encoded and sent once, not twice.
         if dialect == "sqlite":
             sqlite_stmt = sqlite.insert(drafts).values(values)
             await self.connection.execute(
-                sqlite_stmt.on_conflict_do_update(index_elements=key, set_=changes)
+                sqlite_stmt.on_conflict_do_update(
+                    index_elements=key,
+                    set_={name: sqlite_stmt.excluded[name] for name in changed},
+                )
             )
         elif dialect == "postgresql":
             pg_stmt = postgresql.insert(drafts).values(values)
             await self.connection.execute(
-                pg_stmt.on_conflict_do_update(index_elements=key, set_=changes)
+                pg_stmt.on_conflict_do_update(
+                    index_elements=key, set_={name: pg_stmt.excluded[name] for name in changed}
+                )
             )
         else:
             result = await self.connection.execute(
