@@ -83,6 +83,32 @@ class BackupCheck:
     integrity: str = ""
 
 
+def assert_nothing_lost(outcome: Outcome) -> None:
+    """What every scenario must come to, whatever was injected."""
+    findings = outcome.findings
+    ledger = outcome.ledger
+    assert ledger.stuck == {}
+    # every entry a person was told is saved is stored exactly once
+    assert findings.confirmed_missing == []
+    assert findings.duplicates == 0
+    # nothing stored that its person did not confirm, or with another value than typed
+    assert findings.unconfirmed_stored == []
+    assert findings.wrong_values == []
+    # no report without its evidence, no batch in part, no entry without its audit row
+    assert findings.half_written == []
+    assert findings.partial_batches == []
+    # everything owed is stored, and /status tells each person so, including entries
+    # whose "saved" message a fault swallowed
+    assert findings.stored == findings.owed
+    assert ledger.status_complete == {school.school_code for school in outcome.district.schools}
+    assert findings.drafts_left == 0
+    # reminder passes ran throughout (some cut off mid-send), and none reached anyone twice
+    assert findings.reminders_received > 0
+    assert findings.reminders_twice == 0
+    assert findings.reminders_beyond_log == []
+    assert outcome.violations == 0
+
+
 def problem_transcripts(
     emulator: BotApiEmulator, district: District, findings: Findings
 ) -> dict[str, str]:
