@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 from domain.errors import SchemaTooNew
 from storage.repositories import Repositories
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+_ENDED = "tidtam_transaction_ended"  # connection info: its last transaction was committed
 
 
 def alembic_config() -> Config:
@@ -61,21 +63,38 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    @event.listens_for(sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        # The pool's usual reset is a ROLLBACK on every return, a round trip to
+        # the driver's thread even after a COMMIT. Skip it only when the
+        # connection's last transaction is known to have ended; anything else
+        # (an error, a cancellation, a connection used outside
+        # Database.transaction/read) is rolled back as the pool would.
+        ended = record is not None and record.info.pop(_ENDED, False)
+        if not ended and state.asyncio_safe and not state.transaction_was_reset:
+            dbapi_connection.rollback()
+
 
 class Database:
     """One engine and the ways to use it: write and read transactions, migrations."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine = create_async_engine(url, echo=echo)
-        if self.engine.dialect.name == "sqlite":
+        sqlite = url.startswith("sqlite")
+        # SQLite connections are reset by _sqlite_setup's listener instead.
+        self.engine = create_async_engine(
+            url, echo=echo, **({"pool_reset_on_return": None} if sqlite else {})
+        )
+        if sqlite:
             _sqlite_setup(self.engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
         """A write transaction; committed when the block ends without an error."""
-        async with self.engine.begin() as connection:
-            yield Repositories(connection)
+        async with self.engine.connect() as connection:
+            async with connection.begin():
+                yield Repositories(connection)
+            connection.info[_ENDED] = True
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repositories]:
@@ -84,6 +103,7 @@ class Database:
             connection = await connection.execution_options(tidtam_readonly=True)
             async with connection.begin():
                 yield Repositories(connection)
+            connection.info[_ENDED] = True
 
     async def migrate(self) -> str:
         """Bring the schema to the newest revision; return that revision.

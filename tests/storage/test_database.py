@@ -66,6 +66,32 @@ async def test_a_failed_transaction_leaves_nothing_behind(database: Database):
         assert await repos.schools.by_code("X1") is None
 
 
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(database: Database):
+    # Committed transactions skip the pool's ROLLBACK on return; any other
+    # way back to the pool (here: a driver-level write left open) still gets it.
+    insert = text(
+        "INSERT INTO bot_state (kind, key, data, updated_at)"
+        " VALUES ('test', :key, '{}', '2027-01-05 00:00:00')"
+    )
+    async with database.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        await driver.execute("BEGIN IMMEDIATE")
+        await driver.execute(
+            "INSERT INTO bot_state (kind, key, data, updated_at)"
+            " VALUES ('test', 'uncommitted', '{}', '2027-01-05 00:00:00')"
+        )
+    for key in ("first", "second"):  # a committed transaction, then one on the same connection
+        async with database.transaction() as repos:
+            await repos.connection.execute(insert, {"key": key})
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as repos:
+            await repos.connection.execute(insert, {"key": "failed"})
+            raise RuntimeError("the block fails after its write")
+    async with database.read() as repos:
+        keys = (await repos.connection.execute(text("SELECT key FROM bot_state"))).scalars().all()
+    assert sorted(keys) == ["first", "second"]
+
+
 async def test_naive_datetimes_are_refused(database: Database):
     with pytest.raises(Exception, match="naive datetime"):
         async with database.transaction() as repos:
