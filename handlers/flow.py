@@ -497,12 +497,12 @@ async def _person_and_drafts(
     if known is not None and known.active_person is None:
         return None
     now = context.services.clock()
+    person: Person | None
     async with context.services.database.read() as repos:
-        person = known.person if known is not None else await repos.people.by_telegram_id(user.id)
-        if person is None or not person.active:
-            drafts = []
+        if known is not None and known.person is not None:
+            person, drafts = known.person, await repos.drafts.of_person(known.person.id, now=now)
         else:
-            drafts = await repos.drafts.of_person(person.id, now=now)
+            person, drafts = await repos.drafts.of_telegram_user(user.id, now=now)
     who = known if known is not None else remember_caller(update, context, person)
     if who is None or who.active_person is None:
         return None

@@ -110,6 +110,51 @@ async def test_drafts_are_kept_per_person_and_flow_and_expire(district: Database
         assert await repos.drafts.purge_expired(NOW + TTL) == 1
 
 
+async def test_a_telegram_user_and_their_drafts_come_in_one_read(district: Database):
+    async with district.transaction() as repos:
+        school = await repos.schools.by_code("CB05")
+        assert school is not None
+        reporter = await repos.people.create(
+            full_name="ครูสมศรี",
+            role=Role.REPORTER,
+            school_id=school.id,
+            now=NOW,
+            telegram_user_id=7001,
+        )
+        await repos.people.create(
+            full_name="ครูสมชาย",
+            role=Role.REPORTER,
+            school_id=school.id,
+            now=NOW,
+            telegram_user_id=7002,
+        )
+        for flow, at, expires in (
+            ("kpi", NOW, NOW + TTL),
+            ("report", NOW + dt.timedelta(minutes=5), NOW + TTL),
+            ("correct", NOW, NOW + dt.timedelta(minutes=1)),  # expired by the time it is read
+        ):
+            await repos.drafts.save(
+                person_id=reporter.id,
+                flow=flow,
+                subject=flow,
+                step="value",
+                answers={"values": {"1": "61"}},
+                now=at,
+                expires_at=expires,
+            )
+    later = NOW + dt.timedelta(minutes=10)
+    async with district.read() as repos:
+        found, drafts = await repos.drafts.of_telegram_user(7001, now=later)
+        idle, none = await repos.drafts.of_telegram_user(7002, now=later)
+        stranger = await repos.drafts.of_telegram_user(7999, now=later)
+        expected = await repos.drafts.of_person(reporter.id, now=later)
+    assert found == reporter
+    assert [d.flow for d in drafts] == ["report", "kpi"] and drafts == expected
+    assert drafts[0].answers == {"values": {"1": "61"}}
+    assert idle is not None and idle.full_name == "ครูสมชาย" and none == []
+    assert stranger == (None, [])
+
+
 async def test_merging_answers_sets_only_the_keys_given_and_never_revives_a_draft(
     district: Database,
 ):
