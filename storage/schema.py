@@ -300,9 +300,13 @@ evidence = Table(
     Column("file_name", String(256)),
     Column("mime_type", String(128)),
     Column("file_size", Integer),
+    # The local copy, relative to TIDTAM_EVIDENCE_DIR; archived_at is when the
+    # copy was made or given up, not_copied_reason why Telegram would not serve it.
     Column("local_path", String(512)),
     Column("uploaded_by_id", ForeignKey("people.id"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("archived_at", UtcDateTime),
+    Column("not_copied_reason", String(256)),
     CheckConstraint("kind IN ('photo', 'document')", name="kind"),
 )
 

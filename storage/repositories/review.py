@@ -11,11 +11,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from storage.models import KpiValue, ProgressReport
 from storage.repositories.base import Repository
-from storage.schema import certifications, evidence, kpi_values, progress_reports, projects
+from storage.schema import (
+    certifications,
+    evidence,
+    kpi_values,
+    progress_reports,
+    projects,
+    rounds,
+    schools,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,16 @@ class StoredEvidence:
     file: EvidenceFile
     uploaded_by_id: int
     created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceToCopy:
+    """An evidence file with no local copy yet, with what names its folder."""
+
+    id: int
+    fiscal_year: int  # Buddhist Era, of the entry's round
+    school_code: str
+    file: EvidenceFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +161,62 @@ class Evidence(Repository):
             )
             for row in await self.connection.execute(query)
         ]
+
+    async def to_copy(self, *, limit: int) -> list[EvidenceToCopy]:
+        """Up to ``limit`` files neither copied locally nor given up on, oldest first."""
+        round_id = func.coalesce(progress_reports.c.round_id, kpi_values.c.round_id)
+        result = await self.connection.execute(
+            select(
+                evidence.c.id,
+                evidence.c.kind,
+                evidence.c.telegram_file_id,
+                evidence.c.telegram_file_unique_id,
+                evidence.c.file_name,
+                evidence.c.mime_type,
+                evidence.c.file_size,
+                schools.c.code.label("school_code"),
+                rounds.c.fiscal_year,
+            )
+            .join(schools, schools.c.id == evidence.c.school_id)
+            .outerjoin(progress_reports, progress_reports.c.id == evidence.c.progress_report_id)
+            .outerjoin(kpi_values, kpi_values.c.id == evidence.c.kpi_value_id)
+            .join(rounds, rounds.c.id == round_id)
+            .where(evidence.c.local_path.is_(None), evidence.c.not_copied_reason.is_(None))
+            .order_by(evidence.c.id)
+            .limit(limit)
+        )
+        return [
+            EvidenceToCopy(
+                id=int(row.id),
+                fiscal_year=int(row.fiscal_year),
+                school_code=str(row.school_code),
+                file=EvidenceFile(
+                    kind=row.kind,
+                    telegram_file_id=row.telegram_file_id,
+                    telegram_file_unique_id=row.telegram_file_unique_id,
+                    file_name=row.file_name,
+                    mime_type=row.mime_type,
+                    file_size=row.file_size,
+                ),
+            )
+            for row in result
+        ]
+
+    async def record_copy(self, evidence_id: int, *, local_path: str, now: dt.datetime) -> None:
+        """Remember where the local copy of a file is (relative to the evidence folder)."""
+        await self.connection.execute(
+            update(evidence)
+            .where(evidence.c.id == evidence_id)
+            .values(local_path=local_path, archived_at=now, not_copied_reason=None)
+        )
+
+    async def record_not_copied(self, evidence_id: int, *, reason: str, now: dt.datetime) -> None:
+        """Give up copying a file Telegram will not serve, so no pass asks for it again."""
+        await self.connection.execute(
+            update(evidence)
+            .where(evidence.c.id == evidence_id, evidence.c.local_path.is_(None))
+            .values(not_copied_reason=reason[:256], archived_at=now)
+        )
 
 
 class Certifications(Repository):
