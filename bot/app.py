@@ -17,6 +17,7 @@ from domain.calendar import utc_now
 from domain.i18n import LANGUAGES
 from handlers.common import PUBLIC_COMMANDS, command_list
 from handlers.context import BotData, Ctx, Services, TidtamApplication
+from scheduler.evidence import register_archive_job
 from scheduler.planner import ReminderConfig
 from scheduler.runner import register_job
 from storage.database import Database
@@ -105,6 +106,10 @@ def build_application(
             clock=clock,
             config=reminder_config(services),
         )
+        if settings.evidence_dir is not None:
+            register_archive_job(
+                application.job_queue, database=database, folder=settings.evidence_dir, clock=clock
+            )
     return application
 
 

@@ -322,3 +322,7 @@ cli_reports.register(app)
 from bot import cli_plan  # noqa: E402  (the plan commands add themselves to the app above)
 
 cli_plan.register(app)
+
+from bot import cli_evidence  # noqa: E402  (the evidence commands add themselves)
+
+cli_evidence.register(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,6 +45,10 @@ class Settings(BaseSettings):
         default=dt.timedelta(hours=2),
         description="longest a reminder waits for a person to finish an open flow",
     )
+    evidence_dir: Path | None = Field(
+        default=None,
+        description="folder for local copies of evidence files; unset: keep Telegram file ids only",
+    )
     office_name_th: str = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษาชลบุรี ระยอง"
     office_name_en: str = "Secondary Educational Service Area Office Chonburi Rayong"
     log_level: str = "INFO"
@@ -55,6 +60,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("evidence_dir", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # An empty TIDTAM_EVIDENCE_DIR= would otherwise mean the working directory.
+        if isinstance(value, str) and not value.strip():
+            return None
         return value
 
     @field_validator("api_base_url", "api_file_url")
