@@ -129,7 +129,7 @@ async def _load(turn: Turn) -> tuple[Round | None, list[KpiToReport]]:
     round_id = turn.answers.get("round")
     if not isinstance(round_id, int):
         return None, []
-    memo_key = f"kpi.live:{round_id}"
+    memo_key = _memo_key(round_id)
     known = turn.context.per_update.get(memo_key)
     if isinstance(known, _Loaded):
         return known.round, known.items
@@ -159,6 +159,10 @@ async def _load(turn: Turn) -> tuple[Round | None, list[KpiToReport]]:
         _keep_form(turn, round_, items)
     turn.context.per_update[memo_key] = _Loaded(round_, items)
     return round_, items
+
+
+def _memo_key(round_id: int) -> str:
+    return f"kpi.live:{round_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +322,8 @@ async def _start_round(turn: Turn, round_: Round) -> None:
         }
     )
     _keep_form(turn, round_, items)
+    # a batch begun afresh: what this update read of the one before no longer applies
+    turn.context.per_update.pop(_memo_key(round_.id), None)
     await _ask(turn, items, 0, adopt=True)
 
 
