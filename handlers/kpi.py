@@ -30,8 +30,6 @@ from domain.numbers import format_number
 from domain.values import (
     LEVEL_MAX,
     LEVEL_MIN,
-    Direction,
-    Frequency,
     ValueType,
     achievement,
     clean_text,
@@ -200,14 +198,10 @@ def _from_form(turn: Turn, form: dict[str, Any]) -> list[KpiToReport] | None:
             entry = kept.get(str(kpi_id))
             if entry is None:
                 continue  # no longer expected when the form was last read
-            data = dict(entry["kpi"])
-            data["value_type"] = ValueType(data["value_type"])
-            data["direction"] = Direction(data["direction"])
-            data["frequency"] = Frequency(data["frequency"])
             previous = entry["previous"]
             items.append(
                 KpiToReport(
-                    Kpi(**data),
+                    Kpi.from_row(entry["kpi"]),
                     Decimal(entry["target"]),
                     None if previous is None else Decimal(previous),
                     int(version),

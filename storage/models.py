@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Self
-
-from sqlalchemy import RowMapping
 
 from domain.values import Direction, Frequency, ProjectStatus, Role, ValueType
 
@@ -18,8 +17,8 @@ class _Row:
     _enums: ClassVar[dict[str, type[StrEnum]]] = {}
 
     @classmethod
-    def from_row(cls, row: RowMapping | Any) -> Self:
-        mapping = row if isinstance(row, RowMapping) else row._mapping
+    def from_row(cls, row: Mapping[str, Any] | Any) -> Self:
+        mapping = row if isinstance(row, Mapping) else row._mapping
         names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
         values = {name: mapping[name] for name in names}
         for name, enum in cls._enums.items():

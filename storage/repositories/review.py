@@ -148,14 +148,7 @@ class Evidence(Repository):
                 school_id=int(row.school_id),
                 progress_report_id=row.progress_report_id,
                 kpi_value_id=row.kpi_value_id,
-                file=EvidenceFile(
-                    kind=row.kind,
-                    telegram_file_id=row.telegram_file_id,
-                    telegram_file_unique_id=row.telegram_file_unique_id,
-                    file_name=row.file_name,
-                    mime_type=row.mime_type,
-                    file_size=row.file_size,
-                ),
+                file=_file_of(row),
                 uploaded_by_id=int(row.uploaded_by_id),
                 created_at=row.created_at,
             )
@@ -190,14 +183,7 @@ class Evidence(Repository):
                 id=int(row.id),
                 fiscal_year=int(row.fiscal_year),
                 school_code=str(row.school_code),
-                file=EvidenceFile(
-                    kind=row.kind,
-                    telegram_file_id=row.telegram_file_id,
-                    telegram_file_unique_id=row.telegram_file_unique_id,
-                    file_name=row.file_name,
-                    mime_type=row.mime_type,
-                    file_size=row.file_size,
-                ),
+                file=_file_of(row),
             )
             for row in result
         ]
@@ -217,6 +203,18 @@ class Evidence(Repository):
             .where(evidence.c.id == evidence_id, evidence.c.local_path.is_(None))
             .values(not_copied_reason=reason[:256], archived_at=now)
         )
+
+
+def _file_of(row: Any) -> EvidenceFile:
+    """The Telegram file an ``evidence`` row keeps."""
+    return EvidenceFile(
+        kind=row.kind,
+        telegram_file_id=row.telegram_file_id,
+        telegram_file_unique_id=row.telegram_file_unique_id,
+        file_name=row.file_name,
+        mime_type=row.mime_type,
+        file_size=row.file_size,
+    )
 
 
 class Certifications(Repository):
