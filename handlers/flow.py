@@ -55,7 +55,13 @@ from handlers.common import (
 )
 from handlers.context import Ctx
 from storage.models import Person
-from storage.repositories.drafts import Draft
+from storage.repositories.drafts import (
+    Draft,
+    drafts_of,
+    merge_draft_answers,
+    person_and_drafts,
+    save_draft,
+)
 from storage.repositories.review import EvidenceFile
 
 Rows = list[list[tuple[str, str]]]
@@ -110,16 +116,16 @@ class Turn:
         now = services.clock()
         self.answers.pop(PAUSED_KEY, None)
         subject = subject or (self.draft.subject if self.draft is not None else self.flow)
-        async with services.database.transaction() as repos:
-            await repos.drafts.save(
-                person_id=self.person.id,
-                flow=self.flow,
-                subject=subject,
-                step=step,
-                answers=self.answers,
-                now=now,
-                expires_at=now + services.draft_ttl,
-            )
+        await services.database.run_write(
+            save_draft,
+            person_id=self.person.id,
+            flow=self.flow,
+            subject=subject,
+            step=step,
+            answers=self.answers,
+            now=now,
+            expires_at=now + services.draft_ttl,
+        )
         self.draft = Draft(
             id=0 if self.draft is None else self.draft.id,
             person_id=self.person.id,
@@ -160,10 +166,9 @@ class Turn:
         """
         shown = {SHOWN_KEY: True, MESSAGE_KEY: message_id}
         self.answers.update(shown)
-        async with self.context.services.database.transaction() as repos:
-            await repos.drafts.merge_answers(
-                person_id=self.person.id, flow=self.flow, answers=shown
-            )
+        await self.context.services.database.run_write(
+            merge_draft_answers, person_id=self.person.id, flow=self.flow, answers=shown
+        )
         if self.draft is not None:
             self.draft = replace(self.draft, answers=dict(self.answers))
 
@@ -498,11 +503,11 @@ async def _person_and_drafts(
         return None
     now = context.services.clock()
     person: Person | None
-    async with context.services.database.read() as repos:
-        if known is not None and known.person is not None:
-            person, drafts = known.person, await repos.drafts.of_person(known.person.id, now=now)
-        else:
-            person, drafts = await repos.drafts.of_telegram_user(user.id, now=now)
+    database = context.services.database
+    if known is not None and known.person is not None:
+        person, drafts = known.person, await database.run_read(drafts_of, known.person.id, now=now)
+    else:
+        person, drafts = await database.run_read(person_and_drafts, user.id, now=now)
     who = known if known is not None else remember_caller(update, context, person)
     if who is None or who.active_person is None:
         return None

@@ -6,22 +6,33 @@ WAL (readers never block the writer), foreign keys enforced, a busy timeout,
 transactions that start with ``BEGIN IMMEDIATE`` so two writers queue on the
 busy timeout instead of failing half-way. Other backends get plain
 transactions; nothing here is SQLite-only SQL.
+
+Most work runs through :meth:`Database.transaction` and :meth:`Database.read`
+on the asyncio engine, where every statement is a trip to the driver's
+thread and back. The few transactions every chat message needs (who is
+writing and their drafts, a step saved, a question marked shown) are plain
+functions of a connection run with :meth:`Database.run_read` and
+:meth:`Database.run_write`: on SQLite the whole transaction runs in one trip
+to a database thread of its own, on another backend through the asyncio
+engine as ever. Both engines open the same file with the same settings.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import PoolResetState
 
 from domain.errors import SchemaTooNew
@@ -32,6 +43,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 _ENDED = "tidtam_transaction_ended"  # connection info: its last transaction was committed
+_READONLY = "tidtam_readonly"  # execution option: begin a read, not a write
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def alembic_config() -> Config:
@@ -41,9 +56,7 @@ def alembic_config() -> Config:
     return config
 
 
-def _sqlite_setup(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
-
+def _sqlite_setup(sync_engine: Engine) -> None:
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event, not the driver, decide how a
@@ -58,7 +71,7 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        if connection.get_execution_options().get("tidtam_readonly"):
+        if connection.get_execution_options().get(_READONLY):
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -75,6 +88,17 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
             dbapi_connection.rollback()
 
 
+def _sqlite_file_url(url: str) -> str | None:
+    """The synchronous driver's URL for the same SQLite file (None for memory databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:") or parsed.query:
+        return None
+    return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+
+
 class Database:
     """One engine and the ways to use it: write and read transactions, migrations."""
 
@@ -86,7 +110,55 @@ class Database:
             url, echo=echo, **({"pool_reset_on_return": None} if sqlite else {})
         )
         if sqlite:
-            _sqlite_setup(self.engine)
+            _sqlite_setup(self.engine.sync_engine)
+        lane_url = _sqlite_file_url(url)
+        self._lane: Engine | None = None
+        if lane_url is not None:
+            self._lane = create_engine(lane_url, echo=echo, pool_reset_on_return=None)
+            _sqlite_setup(self._lane)
+        self._lane_thread: ThreadPoolExecutor | None = None
+
+    @property
+    def sync_engines(self) -> list[Engine]:
+        """Every engine statements run on (for event listeners in tests and tools)."""
+        return [self.engine.sync_engine] + ([self._lane] if self._lane is not None else [])
+
+    async def run_write(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``fn(connection, ...)`` as one write transaction, committed when it returns."""
+        return await self._run(fn, False, *args, **kwargs)
+
+    async def run_read(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``fn(connection, ...)`` in one read-only snapshot."""
+        return await self._run(fn, True, *args, **kwargs)
+
+    async def _run(
+        self,
+        fn: Callable[Concatenate[Connection, P], T],
+        readonly: bool,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        def call(connection: Connection) -> T:
+            return fn(connection, *args, **kwargs)
+
+        if self._lane is None:
+            async with self.engine.connect() as connection:
+                if readonly:
+                    connection = await connection.execution_options(**{_READONLY: True})
+                async with connection.begin():
+                    result = await connection.run_sync(call)
+                connection.info[_ENDED] = True
+            return result
+        if self._lane_thread is None:
+            self._lane_thread = ThreadPoolExecutor(1, thread_name_prefix="tidtam-db")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._lane_thread, _in_transaction, self._lane, readonly, call
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
@@ -100,7 +172,7 @@ class Database:
     async def read(self) -> AsyncIterator[Repositories]:
         """A read-only snapshot; never blocks writers on SQLite."""
         async with self.engine.connect() as connection:
-            connection = await connection.execution_options(tidtam_readonly=True)
+            connection = await connection.execution_options(**{_READONLY: True})
             async with connection.begin():
                 yield Repositories(connection)
             connection.info[_ENDED] = True
@@ -122,8 +194,24 @@ class Database:
             return await connection.run_sync(_current_revision)
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (the database can be used again after)."""
         await self.engine.dispose()
+        thread, self._lane_thread = self._lane_thread, None
+        if thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, thread.shutdown)
+        if self._lane is not None:
+            self._lane.dispose()
+
+
+def _in_transaction(engine: Engine, readonly: bool, call: Callable[[Connection], T]) -> T:
+    """Run ``call`` in one transaction on the database thread."""
+    with engine.connect() as connection:
+        if readonly:
+            connection.execution_options(**{_READONLY: True})
+        with connection.begin():
+            result = call(connection)
+        connection.info[_ENDED] = True
+    return result
 
 
 def _current_revision(connection: Connection) -> str | None:

@@ -11,6 +11,15 @@ from typing import Any, ClassVar, Self
 
 from domain.values import Direction, Frequency, ProjectStatus, Role, ValueType
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
 
 class _Row:
     # columns stored as text that read back as enums
@@ -19,8 +28,7 @@ class _Row:
     @classmethod
     def from_row(cls, row: Mapping[str, Any] | Any) -> Self:
         mapping = row if isinstance(row, Mapping) else row._mapping
-        names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        values = {name: mapping[name] for name in names}
+        values = {name: mapping[name] for name in _field_names(cls)}
         for name, enum in cls._enums.items():
             values[name] = enum(values[name])
         return cls(**values)

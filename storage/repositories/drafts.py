@@ -4,17 +4,35 @@ One draft per person and flow (``kpi``, ``report``, ``correct``, ``return``).
 Every answered step is written at once, so nothing typed is lost to a closed
 app or a restart; a draft past its ``expires_at`` reads as absent and is
 purged.
+
+The reads and writes every chat message needs are plain functions of a
+connection (:func:`person_and_drafts`, :func:`drafts_of`, :func:`save_draft`,
+:func:`merge_draft_answers`) over statements built once, so the flow router
+can run a whole transaction in one trip to the database
+(:meth:`storage.database.Database.run_write`); :class:`Drafts` offers the same
+operations inside any other transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Text, and_, delete, func, select, type_coerce, update
+from sqlalchemy import (
+    Connection,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import Person
@@ -51,62 +69,157 @@ class Draft:
         )
 
 
+_DRAFT_COLUMNS = tuple(column.name for column in drafts.c)
+_PREFIXED = tuple(column.label(f"draft_{column.name}") for column in drafts.c)
+_NEWEST_FIRST = (drafts.c.updated_at.desc(), drafts.c.id.desc())
+
+_OF_PERSON = (
+    select(drafts)
+    .where(drafts.c.person_id == bindparam("person_id"), drafts.c.expires_at > bindparam("now"))
+    .order_by(*_NEWEST_FIRST)
+)
+_ONE_FLOW = _OF_PERSON.where(drafts.c.flow == bindparam("flow"))
+_PERSON_AND_DRAFTS = (
+    select(people, *_PREFIXED)
+    .select_from(
+        people.outerjoin(
+            drafts, and_(drafts.c.person_id == people.c.id, drafts.c.expires_at > bindparam("now"))
+        )
+    )
+    .where(people.c.telegram_user_id == bindparam("telegram_user_id"))
+    .order_by(*_NEWEST_FIRST)
+)
+_CHANGED = ("subject", "step", "answers", "updated_at", "expires_at")
+_MATCH = (
+    drafts.c.person_id == bindparam("match_person_id"),
+    drafts.c.flow == bindparam("match_flow"),
+)
+
+
+def _upsert(insert: Any) -> Any:
+    # The upsert takes the new values from the row it tried to insert
+    # (``excluded``): the answers are encoded and sent once, not twice.
+    stmt = insert(drafts)
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id", "flow"],
+        set_={name: stmt.excluded[name] for name in _CHANGED},
+    )
+
+
+_UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
+_UPDATE = update(drafts).where(*_MATCH)
+_PATCH = _UPDATE.values(
+    answers=func.json_patch(type_coerce(drafts.c.answers, Text), bindparam("patch", type_=Text()))
+)
+_ANSWERS = select(drafts.c.answers).where(*_MATCH)
+
+
+def drafts_of(connection: Connection, person_id: int, *, now: dt.datetime) -> list[Draft]:
+    """The person's unexpired drafts, the most recently touched first."""
+    result = connection.execute(_OF_PERSON, {"person_id": person_id, "now": now})
+    return [Draft.from_row(row) for row in result]
+
+
+def person_and_drafts(
+    connection: Connection, telegram_user_id: int, *, now: dt.datetime
+) -> tuple[Person | None, list[Draft]]:
+    """The person behind a Telegram account and their unexpired drafts, in one query.
+
+    The flow router needs both for every message a person sends; one
+    statement is one round trip to the database driver instead of two.
+    Drafts come the most recently touched first, as :func:`drafts_of`.
+    """
+    rows = connection.execute(
+        _PERSON_AND_DRAFTS, {"telegram_user_id": telegram_user_id, "now": now}
+    ).all()
+    if not rows:
+        return None, []
+    found = []
+    for row in rows:
+        mapping = row._mapping
+        if mapping["draft_id"] is not None:
+            found.append(
+                Draft.from_row(
+                    SimpleNamespace(**{name: mapping[f"draft_{name}"] for name in _DRAFT_COLUMNS})
+                )
+            )
+    return Person.from_row(rows[0]), found
+
+
+def save_draft(
+    connection: Connection,
+    *,
+    person_id: int,
+    flow: str,
+    subject: str,
+    step: str,
+    answers: dict[str, Any],
+    now: dt.datetime,
+    expires_at: dt.datetime,
+) -> None:
+    """Create or replace the person's draft of one flow."""
+    values = {
+        "person_id": person_id,
+        "flow": flow,
+        "subject": subject,
+        "step": step,
+        "answers": answers,
+        "updated_at": now,
+        "expires_at": expires_at,
+    }
+    upsert = _UPSERT.get(connection.dialect.name)
+    if upsert is not None:
+        connection.execute(upsert, values)
+        return
+    result = connection.execute(
+        _UPDATE.values({name: values[name] for name in _CHANGED}),
+        {"match_person_id": person_id, "match_flow": flow},
+    )
+    if result.rowcount == 0:
+        connection.execute(drafts.insert(), values)
+
+
+def merge_draft_answers(
+    connection: Connection, *, person_id: int, flow: str, answers: dict[str, Any]
+) -> bool:
+    """Set some keys of a draft's answers, leaving the rest as stored; whether it exists.
+
+    One UPDATE that carries only the keys given (SQLite merges them with
+    ``json_patch``), so marking a question shown does not write the whole
+    draft again. The step, the times and every other answer stay as they are.
+    """
+    match = {"match_person_id": person_id, "match_flow": flow}
+    if connection.dialect.name == "sqlite":
+        patch = json.dumps(answers, ensure_ascii=False, sort_keys=True)
+        return bool(connection.execute(_PATCH, {**match, "patch": patch}).rowcount)
+    row = connection.execute(_ANSWERS, match).first()
+    if row is None:
+        return False
+    stored = row.answers if isinstance(row.answers, dict) else {}
+    connection.execute(_UPDATE.values(answers={**stored, **answers}), match)
+    return True
+
+
 class Drafts(Repository):
     """Drafts by person and flow."""
 
     async def get(self, *, person_id: int, flow: str, now: dt.datetime) -> Draft | None:
         """The person's unexpired draft of one flow."""
-        row = (
-            await self.connection.execute(
-                select(drafts).where(
-                    drafts.c.person_id == person_id,
-                    drafts.c.flow == flow,
-                    drafts.c.expires_at > now,
-                )
-            )
-        ).first()
+        result = await self.connection.execute(
+            _ONE_FLOW, {"person_id": person_id, "flow": flow, "now": now}
+        )
+        row = result.first()
         return None if row is None else Draft.from_row(row)
 
     async def of_person(self, person_id: int, *, now: dt.datetime) -> list[Draft]:
         """The person's unexpired drafts, the most recently touched first."""
-        result = await self.connection.execute(
-            select(drafts)
-            .where(drafts.c.person_id == person_id, drafts.c.expires_at > now)
-            .order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())
-        )
-        return [Draft.from_row(row) for row in result]
+        return await self.connection.run_sync(drafts_of, person_id, now=now)
 
     async def of_telegram_user(
         self, telegram_user_id: int, *, now: dt.datetime
     ) -> tuple[Person | None, list[Draft]]:
-        """The person behind a Telegram account and their unexpired drafts, in one query.
-
-        The flow router needs both for every message a person sends; one
-        statement is one round trip to the database driver instead of two.
-        Drafts come the most recently touched first, as :meth:`of_person`.
-        """
-        prefixed = [column.label(f"draft_{column.name}") for column in drafts.c]
-        result = await self.connection.execute(
-            select(people, *prefixed)
-            .select_from(
-                people.outerjoin(
-                    drafts, and_(drafts.c.person_id == people.c.id, drafts.c.expires_at > now)
-                )
-            )
-            .where(people.c.telegram_user_id == telegram_user_id)
-            .order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())
-        )
-        rows = result.all()
-        if not rows:
-            return None, []
-        found = [
-            Draft.from_row(
-                SimpleNamespace(**{c.name: row._mapping[f"draft_{c.name}"] for c in drafts.c})
-            )
-            for row in rows
-            if row._mapping["draft_id"] is not None
-        ]
-        return Person.from_row(rows[0]), found
+        """The person behind a Telegram account and their drafts (:func:`person_and_drafts`)."""
+        return await self.connection.run_sync(person_and_drafts, telegram_user_id, now=now)
 
     async def save(
         self,
@@ -119,70 +232,25 @@ class Drafts(Repository):
         now: dt.datetime,
         expires_at: dt.datetime,
     ) -> None:
-        """Create or replace the person's draft of one flow."""
-        values = {
-            "person_id": person_id,
-            "flow": flow,
-            "subject": subject,
-            "step": step,
-            "answers": answers,
-            "updated_at": now,
-            "expires_at": expires_at,
-        }
-        changed = ("subject", "step", "answers", "updated_at", "expires_at")
-        changes = {key: values[key] for key in changed}
-        key = ["person_id", "flow"]
-        dialect = self.connection.dialect.name
-        # The upsert takes the new values from the row it tried to insert
-        # (``excluded``): the answers are encoded and sent once, not twice.
-        if dialect == "sqlite":
-            sqlite_stmt = sqlite.insert(drafts).values(values)
-            await self.connection.execute(
-                sqlite_stmt.on_conflict_do_update(
-                    index_elements=key,
-                    set_={name: sqlite_stmt.excluded[name] for name in changed},
-                )
+        """Create or replace the person's draft of one flow (:func:`save_draft`)."""
+        await self.connection.run_sync(
+            functools.partial(
+                save_draft,
+                person_id=person_id,
+                flow=flow,
+                subject=subject,
+                step=step,
+                answers=answers,
+                now=now,
+                expires_at=expires_at,
             )
-        elif dialect == "postgresql":
-            pg_stmt = postgresql.insert(drafts).values(values)
-            await self.connection.execute(
-                pg_stmt.on_conflict_do_update(
-                    index_elements=key, set_={name: pg_stmt.excluded[name] for name in changed}
-                )
-            )
-        else:
-            result = await self.connection.execute(
-                update(drafts)
-                .where(drafts.c.person_id == person_id, drafts.c.flow == flow)
-                .values(changes)
-            )
-            if result.rowcount == 0:
-                await self.connection.execute(drafts.insert().values(values))
+        )
 
     async def merge_answers(self, *, person_id: int, flow: str, answers: dict[str, Any]) -> bool:
-        """Set some keys of a draft's answers, leaving the rest as stored; whether it exists.
-
-        One UPDATE that carries only the keys given (SQLite merges them with
-        ``json_patch``), so marking a question shown does not write the whole
-        draft again. The step, the times and every other answer stay as they are.
-        """
-        match = (drafts.c.person_id == person_id, drafts.c.flow == flow)
-        if self.connection.dialect.name == "sqlite":
-            patch = json.dumps(answers, ensure_ascii=False, sort_keys=True)
-            result = await self.connection.execute(
-                update(drafts)
-                .where(*match)
-                .values(answers=func.json_patch(type_coerce(drafts.c.answers, Text), patch))
-            )
-            return bool(result.rowcount)
-        row = (await self.connection.execute(select(drafts.c.answers).where(*match))).first()
-        if row is None:
-            return False
-        stored = row.answers if isinstance(row.answers, dict) else {}
-        await self.connection.execute(
-            update(drafts).where(*match).values(answers={**stored, **answers})
+        """Set some keys of a draft's answers (:func:`merge_draft_answers`)."""
+        return await self.connection.run_sync(
+            functools.partial(merge_draft_answers, person_id=person_id, flow=flow, answers=answers)
         )
-        return True
 
     async def drop(self, *, person_id: int, flow: str) -> bool:
         """Remove the person's draft of one flow; whether there was one."""

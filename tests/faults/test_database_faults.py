@@ -43,7 +43,7 @@ def disk_full_at(bot: LocalBot, table: str, *, after: int = 0) -> Iterator[dict[
     transaction and the bot see exactly what a full disk produces.
     """
     assert bot.database is not None
-    engine = bot.database.engine.sync_engine
+    engines = bot.database.sync_engines
     state = {"seen": 0, "failed": 0, "armed": True}
 
     def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
@@ -54,11 +54,13 @@ def disk_full_at(bot: LocalBot, table: str, *, after: int = 0) -> Iterator[dict[
                 raise sqlite3.OperationalError("database or disk is full")
         return statement, parameters
 
-    event.listen(engine, "before_cursor_execute", before_cursor_execute, retval=True)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", before_cursor_execute, retval=True)
     try:
         yield state
     finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 @pytest.fixture

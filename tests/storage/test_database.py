@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from domain.errors import SchemaTooNew
 from domain.values import Role
 from storage.database import Database
-from storage.schema import metadata
+from storage.schema import metadata, schools
 
 
 async def test_migrated_schema_equals_the_declared_schema(database: Database):
@@ -157,3 +157,78 @@ async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path):
 
 async def test_migrating_twice_changes_nothing(database: Database):
     assert await database.migrate() == await database.revision()
+
+
+def _pragmas(connection):
+    return tuple(
+        connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+        for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+    )
+
+
+def _insert_school(connection, code: str, *, fail: bool = False):
+    now = dt.datetime(2027, 1, 5, tzinfo=dt.UTC)
+    connection.execute(
+        schools.insert(),
+        {
+            "code": code,
+            "kind": "school",
+            "name_th": "โรงเรียน",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if fail:
+        raise RuntimeError("the step failed after its first statement")
+    return code
+
+
+async def _school_codes(database: Database) -> list[str]:
+    async with database.read() as repos:
+        return list((await repos.connection.execute(select(schools.c.code))).scalars())
+
+
+async def test_one_trip_transactions_run_with_the_same_sqlite_settings(database: Database):
+    # WAL, foreign keys, the busy timeout and synchronous=FULL (2) on both engines
+    lane = await database.run_read(_pragmas)
+    async with database.engine.connect() as connection:
+        main = await connection.run_sync(_pragmas)
+    assert lane == main == ("wal", 1, 10_000, 2)
+
+
+async def test_a_one_trip_write_is_committed_and_seen_by_the_other_engine(database: Database):
+    assert await database.run_write(_insert_school, "S1") == "S1"
+    assert await _school_codes(database) == ["S1"]
+    assert await database.run_read(lambda c: c.execute(select(schools.c.code)).scalars().all()) == [
+        "S1"
+    ]
+
+
+async def test_a_one_trip_write_that_fails_leaves_nothing_behind(database: Database):
+    with pytest.raises(RuntimeError, match="failed after"):
+        await database.run_write(_insert_school, "S2", fail=True)
+    assert await _school_codes(database) == []
+    await database.run_write(_insert_school, "S3")  # the connection is clean again
+    assert await _school_codes(database) == ["S3"]
+
+
+async def test_one_trip_transactions_work_again_after_dispose(database: Database):
+    await database.run_write(_insert_school, "S4")
+    await database.dispose()
+    await database.run_write(_insert_school, "S5")
+    assert sorted(
+        await database.run_read(lambda c: c.execute(select(schools.c.code)).scalars().all())
+    ) == ["S4", "S5"]
+
+
+async def test_without_a_database_file_one_trip_transactions_use_the_asyncio_engine():
+    database = Database("sqlite+aiosqlite://")
+    try:
+        await database.migrate()
+        assert database.sync_engines == [database.engine.sync_engine]
+        await database.run_write(_insert_school, "M1")
+        with pytest.raises(RuntimeError):
+            await database.run_write(_insert_school, "M2", fail=True)
+        assert await _school_codes(database) == ["M1"]
+    finally:
+        await database.dispose()
