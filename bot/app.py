@@ -14,6 +14,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 import handlers
 from bot.settings import Settings
+from bot.telegram_http import bot_requests
 from domain.calendar import utc_now
 from domain.i18n import LANGUAGES
 from handlers.common import PUBLIC_COMMANDS, command_list
@@ -88,6 +89,7 @@ def build_application(
     """Build the bot: Bot API URLs from settings, HTML and the office time zone
     by default, persistence in the database, and every handler."""
     services = make_services(settings, database, clock=clock)
+    requests, polling = bot_requests()
     builder = (
         ApplicationBuilder()
         .token(token or settings.token())
@@ -104,6 +106,8 @@ def build_application(
         .persistence(DatabasePersistence(database, clock=clock))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .request(requests)
+        .get_updates_request(polling)
         .update_queue(asyncio.Queue(maxsize=UPDATE_BACKLOG))
     )
     if rate_limit:

@@ -61,11 +61,14 @@ def fetch(
     async def one_pass(database: Database) -> ArchiveOutcome:
         from telegram.ext import AIORateLimiter, ExtBot
 
+        from bot.telegram_http import AiohttpRequest
+
         bot: ExtBot[None] = ExtBot(
             token,
             base_url=settings.api_base_url,
             base_file_url=settings.api_file_url,
             rate_limiter=AIORateLimiter(max_retries=5),  # type: ignore[arg-type]
+            request=AiohttpRequest(connection_pool_size=64),
         )
         async with bot:
             return await archive_evidence(bot, database, folder, now=utc_now(), limit=limit)

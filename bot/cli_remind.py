@@ -195,11 +195,14 @@ def remind(
     async def send_now(database: Database) -> tuple[int, int, int, int]:
         from telegram.ext import AIORateLimiter, ExtBot
 
+        from bot.telegram_http import AiohttpRequest
+
         bot: ExtBot[None] = ExtBot(
             settings.token(),
             base_url=settings.api_base_url,
             base_file_url=settings.api_file_url,
             rate_limiter=AIORateLimiter(max_retries=5),  # type: ignore[arg-type]
+            request=AiohttpRequest(connection_pool_size=64),
         )
         async with bot:
             report = await run_pass(bot, database, now=utc_now(), config=config)
