@@ -16,6 +16,8 @@ messages from the bot.
 
 from __future__ import annotations
 
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -172,6 +174,7 @@ class _Loaded:
 def _keep_form(turn: Turn, round_: Round, items: list[KpiToReport]) -> None:
     """Keep in the draft what the questions show (saved with the next step)."""
     turn.answers[FORM_KEY] = {
+        "id": uuid.uuid4().hex,
         "round": [round_.name_th, round_.name_en],
         "kpis": {
             str(item.kpi.id): {
@@ -189,27 +192,56 @@ _KPI_FIELDS = tuple(f.name for f in fields(Kpi))
 
 def _from_form(turn: Turn, form: dict[str, Any]) -> list[KpiToReport] | None:
     """The items from the draft's form; None when it cannot be read (then the plan is)."""
-    kept = form.get("kpis")
-    if not isinstance(kept, dict):
+    questions = _form_questions(form)
+    if questions is None:
         return None
     items = []
     try:
         for kpi_id, version in turn.answers.get("items", []):
-            entry = kept.get(str(kpi_id))
-            if entry is None:
+            question = questions.get(int(kpi_id))
+            if question is None:
                 continue  # no longer expected when the form was last read
-            previous = entry["previous"]
-            items.append(
-                KpiToReport(
-                    Kpi.from_row(entry["kpi"]),
-                    Decimal(entry["target"]),
-                    None if previous is None else Decimal(previous),
-                    int(version),
-                )
-            )
-    except (KeyError, TypeError, ValueError, ArithmeticError):
+            kpi, target, previous = question
+            items.append(KpiToReport(kpi, target, previous, int(version)))
+    except (TypeError, ValueError):
         return None
     return items
+
+
+_Question = tuple[Kpi, Decimal, Decimal | None]
+
+_FORMS_KEPT = 1024
+_forms: OrderedDict[str, dict[int, _Question]] = OrderedDict()
+"""Forms already read, by their id: a form is never changed, only replaced by one
+with a new id, so each person's batch is decoded once per process, not at
+every typed value."""
+
+
+def _form_questions(form: dict[str, Any]) -> dict[int, _Question] | None:
+    """Each KPI of a draft's form as shown at its question (None when unreadable)."""
+    form_id = form.get("id")
+    if isinstance(form_id, str) and form_id in _forms:
+        _forms.move_to_end(form_id)
+        return _forms[form_id]
+    kept = form.get("kpis")
+    if not isinstance(kept, dict):
+        return None
+    try:
+        questions = {
+            int(kpi_id): (
+                Kpi.from_row(entry["kpi"]),
+                Decimal(entry["target"]),
+                None if entry["previous"] is None else Decimal(entry["previous"]),
+            )
+            for kpi_id, entry in kept.items()
+        }
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+    if isinstance(form_id, str):
+        _forms[form_id] = questions
+        if len(_forms) > _FORMS_KEPT:
+            _forms.popitem(last=False)
+    return questions
 
 
 def _values(turn: Turn) -> dict[str, str]:
