@@ -112,16 +112,13 @@ class Database:
         if sqlite:
             _sqlite_setup(self.engine.sync_engine)
         lane_url = _sqlite_file_url(url)
-        self._lane: Engine | None = None
-        if lane_url is not None:
-            self._lane = create_engine(lane_url, echo=echo, pool_reset_on_return=None)
-            _sqlite_setup(self._lane)
-        self._lane_thread: ThreadPoolExecutor | None = None
+        self._lane = None if lane_url is None else _Lane(lane_url, echo=echo)
 
     @property
     def sync_engines(self) -> list[Engine]:
         """Every engine statements run on (for event listeners in tests and tools)."""
-        return [self.engine.sync_engine] + ([self._lane] if self._lane is not None else [])
+        main = self.engine.sync_engine
+        return [main] if self._lane is None else [main, self._lane.engine]
 
     async def run_write(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -153,12 +150,7 @@ class Database:
                     result = await connection.run_sync(call)
                 connection.info[_ENDED] = True
             return result
-        if self._lane_thread is None:
-            self._lane_thread = ThreadPoolExecutor(1, thread_name_prefix="tidtam-db")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._lane_thread, _in_transaction, self._lane, readonly, call
-        )
+        return await self._lane.run(call, readonly)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
@@ -196,22 +188,57 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection (the database can be used again after)."""
         await self.engine.dispose()
-        thread, self._lane_thread = self._lane_thread, None
-        if thread is not None:
-            await asyncio.get_running_loop().run_in_executor(None, thread.shutdown)
         if self._lane is not None:
-            self._lane.dispose()
+            await self._lane.close()
 
 
-def _in_transaction(engine: Engine, readonly: bool, call: Callable[[Connection], T]) -> T:
-    """Run ``call`` in one transaction on the database thread."""
-    with engine.connect() as connection:
-        if readonly:
-            connection.execution_options(**{_READONLY: True})
-        with connection.begin():
-            result = call(connection)
-        connection.info[_ENDED] = True
-    return result
+class _Lane:
+    """A synchronous engine on the same SQLite file, used from one thread of its own.
+
+    The thread keeps one connection open between transactions (SQLite has one
+    writer anyway); a transaction that fails closes it, and the next opens a
+    fresh one, so nothing of a failed transaction can leak into the next.
+    """
+
+    def __init__(self, url: str, *, echo: bool) -> None:
+        self.engine = create_engine(url, echo=echo, pool_reset_on_return=None)
+        _sqlite_setup(self.engine)
+        self._thread: ThreadPoolExecutor | None = None
+        self._connection: Connection | None = None  # touched only on the thread
+
+    async def run(self, call: Callable[[Connection], T], readonly: bool) -> T:
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="tidtam-db")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._transaction, call, readonly)
+
+    def _transaction(self, call: Callable[[Connection], T], readonly: bool) -> T:
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self.engine.connect()
+        try:
+            connection.execution_options(**{_READONLY: readonly})
+            with connection.begin():
+                return call(connection)
+        except BaseException:
+            self._connection = None
+            connection.close()
+            raise
+
+    async def close(self) -> None:
+        """Close the connection and stop the thread (a later run starts them again)."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(thread, self._close_connection)
+            await loop.run_in_executor(None, thread.shutdown)
+        self.engine.dispose()
+
+    def _close_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.info[_ENDED] = True  # its last transaction ended: no ROLLBACK
+            connection.close()
 
 
 def _current_revision(connection: Connection) -> str | None:
