@@ -173,8 +173,10 @@ class _Loaded:
 
 def _keep_form(turn: Turn, round_: Round, items: list[KpiToReport]) -> None:
     """Keep in the draft what the questions show (saved with the next step)."""
+    form_id = uuid.uuid4().hex
+    _remember_form(form_id, {item.kpi.id: (item.kpi, item.target, item.previous) for item in items})
     turn.answers[FORM_KEY] = {
-        "id": uuid.uuid4().hex,
+        "id": form_id,
         "round": [round_.name_th, round_.name_en],
         "kpis": {
             str(item.kpi.id): {
@@ -238,10 +240,14 @@ def _form_questions(form: dict[str, Any]) -> dict[int, _Question] | None:
     except (KeyError, TypeError, ValueError, ArithmeticError):
         return None
     if isinstance(form_id, str):
-        _forms[form_id] = questions
-        if len(_forms) > _FORMS_KEPT:
-            _forms.popitem(last=False)
+        _remember_form(form_id, questions)
     return questions
+
+
+def _remember_form(form_id: str, questions: dict[int, _Question]) -> None:
+    _forms[form_id] = questions
+    if len(_forms) > _FORMS_KEPT:
+        _forms.popitem(last=False)
 
 
 def _values(turn: Turn) -> dict[str, str]:
