@@ -116,7 +116,7 @@ class Turn:
         now = services.clock()
         self.answers.pop(PAUSED_KEY, None)
         subject = subject or (self.draft.subject if self.draft is not None else self.flow)
-        await services.database.run_write(
+        await services.database.run_working_write(
             save_draft,
             person_id=self.person.id,
             flow=self.flow,
@@ -166,7 +166,7 @@ class Turn:
         """
         shown = {SHOWN_KEY: True, MESSAGE_KEY: message_id}
         self.answers.update(shown)
-        await self.context.services.database.run_write(
+        await self.context.services.database.run_working_write(
             merge_draft_answers, person_id=self.person.id, flow=self.flow, answers=shown
         )
         if self.draft is not None:
@@ -187,25 +187,17 @@ class Turn:
         chat = self.update.effective_chat
         if chat is None:
             return None
-        message = await chat.send_message(text, reply_markup=markup)
-        return message.message_id
+        return await self.context.bot.send_text(chat.id, text, reply_markup=markup)
 
     async def strip_buttons(self) -> None:
         """Take the buttons off the flow's current message (it is no longer the question)."""
         chat = self.update.effective_chat
         if self.message_id is None or chat is None:
             return
-        # python-telegram-bot adds the default parse_mode to this call, a
-        # parameter editMessageReplyMarkup does not have; a None there is dropped.
         # Failure means the buttons are already gone, or the person deleted the
         # message: either way there is nothing to take off.
         with contextlib.suppress(TelegramError):
-            await self.context.bot.edit_message_reply_markup(
-                chat_id=chat.id,
-                message_id=self.message_id,
-                reply_markup=None,
-                api_kwargs={"parse_mode": None},
-            )
+            await self.context.bot.remove_buttons(chat.id, self.message_id)
 
     async def send(self, text: Html, rows: Rows | None = None) -> None:
         """A message outside the flow's message (a hint, an error, a notice)."""

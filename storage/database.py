@@ -12,9 +12,14 @@ on the asyncio engine, where every statement is a trip to the driver's
 thread and back. The few transactions every chat message needs (who is
 writing and their drafts, a step saved, a question marked shown) are plain
 functions of a connection run with :meth:`Database.run_read` and
-:meth:`Database.run_write`: on SQLite the whole transaction runs in one trip
-to a database thread of its own, on another backend through the asyncio
-engine as ever. Both engines open the same file with the same settings.
+:meth:`Database.run_working_write`: on SQLite the whole transaction runs in
+one trip to a database thread of its own, on another backend through the
+asyncio engine as ever. Both engines open the same file with the same
+settings but one: the thread writes working state (an unfinished flow's
+draft), not records, and commits with ``synchronous=NORMAL``. Such a commit
+survives a crash or kill of the bot at once (it is in the WAL), and a power
+failure of the machine from the next fully synchronous commit or checkpoint
+on; a saved entry, an audit row or a sent reminder is never written that way.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+WORKING_STATE_SYNCHRONOUS = "NORMAL"  # drafts: see the module's notes
 _ENDED = "tidtam_transaction_ended"  # connection info: its last transaction was committed
 _READONLY = "tidtam_readonly"  # execution option: begin a read, not a write
 
@@ -56,7 +62,7 @@ def alembic_config() -> Config:
     return config
 
 
-def _sqlite_setup(sync_engine: Engine) -> None:
+def _sqlite_setup(sync_engine: Engine, *, synchronous: str = "FULL") -> None:
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event, not the driver, decide how a
@@ -66,7 +72,7 @@ def _sqlite_setup(sync_engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -120,10 +126,16 @@ class Database:
         main = self.engine.sync_engine
         return [main] if self._lane is None else [main, self._lane.engine]
 
-    async def run_write(
+    async def run_working_write(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """``fn(connection, ...)`` as one write transaction, committed when it returns."""
+        """``fn(connection, ...)`` as one write transaction of working state (drafts).
+
+        Committed when it returns, durable against a crash of the process at
+        once and against a power failure at the next synchronous commit (see
+        the module's notes); entries and other records go through
+        :meth:`transaction`.
+        """
         return await self._run(fn, False, *args, **kwargs)
 
     async def run_read(
@@ -202,7 +214,7 @@ class _Lane:
 
     def __init__(self, url: str, *, echo: bool) -> None:
         self.engine = create_engine(url, echo=echo, pool_reset_on_return=None)
-        _sqlite_setup(self.engine)
+        _sqlite_setup(self.engine, synchronous=WORKING_STATE_SYNCHRONOUS)
         self._thread: ThreadPoolExecutor | None = None
         self._connection: Connection | None = None  # touched only on the thread
 

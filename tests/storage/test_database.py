@@ -189,15 +189,17 @@ async def _school_codes(database: Database) -> list[str]:
 
 
 async def test_one_trip_transactions_run_with_the_same_sqlite_settings(database: Database):
-    # WAL, foreign keys, the busy timeout and synchronous=FULL (2) on both engines
+    # WAL, foreign keys and the busy timeout on both engines; records commit with
+    # synchronous=FULL (2), drafts (working state) with NORMAL (1)
     lane = await database.run_read(_pragmas)
     async with database.engine.connect() as connection:
         main = await connection.run_sync(_pragmas)
-    assert lane == main == ("wal", 1, 10_000, 2)
+    assert main == ("wal", 1, 10_000, 2)
+    assert lane == ("wal", 1, 10_000, 1)
 
 
 async def test_a_one_trip_write_is_committed_and_seen_by_the_other_engine(database: Database):
-    assert await database.run_write(_insert_school, "S1") == "S1"
+    assert await database.run_working_write(_insert_school, "S1") == "S1"
     assert await _school_codes(database) == ["S1"]
     assert await database.run_read(lambda c: c.execute(select(schools.c.code)).scalars().all()) == [
         "S1"
@@ -206,16 +208,16 @@ async def test_a_one_trip_write_is_committed_and_seen_by_the_other_engine(databa
 
 async def test_a_one_trip_write_that_fails_leaves_nothing_behind(database: Database):
     with pytest.raises(RuntimeError, match="failed after"):
-        await database.run_write(_insert_school, "S2", fail=True)
+        await database.run_working_write(_insert_school, "S2", fail=True)
     assert await _school_codes(database) == []
-    await database.run_write(_insert_school, "S3")  # the connection is clean again
+    await database.run_working_write(_insert_school, "S3")  # the connection is clean again
     assert await _school_codes(database) == ["S3"]
 
 
 async def test_one_trip_transactions_work_again_after_dispose(database: Database):
-    await database.run_write(_insert_school, "S4")
+    await database.run_working_write(_insert_school, "S4")
     await database.dispose()
-    await database.run_write(_insert_school, "S5")
+    await database.run_working_write(_insert_school, "S5")
     assert sorted(
         await database.run_read(lambda c: c.execute(select(schools.c.code)).scalars().all())
     ) == ["S4", "S5"]
@@ -226,9 +228,9 @@ async def test_without_a_database_file_one_trip_transactions_use_the_asyncio_eng
     try:
         await database.migrate()
         assert database.sync_engines == [database.engine.sync_engine]
-        await database.run_write(_insert_school, "M1")
+        await database.run_working_write(_insert_school, "M1")
         with pytest.raises(RuntimeError):
-            await database.run_write(_insert_school, "M2", fail=True)
+            await database.run_working_write(_insert_school, "M2", fail=True)
         assert await _school_codes(database) == ["M1"]
     finally:
         await database.dispose()
