@@ -18,7 +18,7 @@ from bot.telegram_http import bot_requests
 from domain.calendar import utc_now
 from domain.i18n import LANGUAGES
 from handlers.common import PUBLIC_COMMANDS, command_list
-from handlers.context import BotData, Ctx, Services, TidtamApplication
+from handlers.context import BotData, Ctx, Services, TidtamApplication, TidtamBot
 from scheduler.evidence import register_archive_job
 from scheduler.planner import ReminderConfig
 from scheduler.runner import register_job
@@ -92,26 +92,27 @@ def build_application(
     requests, polling = bot_requests()
     builder = (
         ApplicationBuilder()
-        .token(token or settings.token())
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.api_file_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                tzinfo=settings.tz,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+        .bot(
+            TidtamBot(
+                token or settings.token(),
+                base_url=settings.api_base_url,
+                base_file_url=settings.api_file_url,
+                request=requests,
+                get_updates_request=polling,
+                defaults=Defaults(
+                    parse_mode=ParseMode.HTML,
+                    tzinfo=settings.tz,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                rate_limiter=AIORateLimiter(max_retries=5) if rate_limit else None,  # type: ignore[arg-type]
             )
         )
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
         .persistence(DatabasePersistence(database, clock=clock))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .request(requests)
-        .get_updates_request(polling)
         .update_queue(asyncio.Queue(maxsize=UPDATE_BACKLOG))
     )
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
     application: TidtamApplication = builder.build()
     application.bot_data.services = services
     handlers.register(application)

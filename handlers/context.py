@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.request import BaseRequest
 
 from domain.i18n import Lang
 from handlers.limits import BurstLimiter
@@ -49,11 +51,48 @@ class BotData:
     limiter: BurstLimiter = field(default_factory=BurstLimiter)
 
 
+DEFAULT_NONE = BaseRequest.DEFAULT_NONE
+
 UserData = dict[str, Any]
 ChatData = dict[str, Any]
 
 
-class Ctx(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
+class TidtamBot(ExtBot[None]):
+    """python-telegram-bot's bot, plus the two calls of a chat step that need no Message back.
+
+    Each answer to a flow's question is a new question (``sendMessage``) and the
+    old one losing its buttons (``editMessageReplyMarkup``); python-telegram-bot
+    would turn both answers into Message objects (every field, entity and
+    button: most of the cost of a call) only for the new message's id to be
+    read. These send the same requests, with the same defaults and the same
+    rate limiter, and read the id from the answer.
+    """
+
+    async def send_text(
+        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> int:
+        """``sendMessage`` as :meth:`send_message` sends it; the new message's id."""
+        result = await self._post(
+            "sendMessage",
+            {
+                "chat_id": chat_id,
+                "text": text,
+                "reply_markup": reply_markup,
+                # filled in from the bot's Defaults, as send_message would
+                "parse_mode": DEFAULT_NONE,
+                "link_preview_options": DEFAULT_NONE,
+                "disable_notification": DEFAULT_NONE,
+                "protect_content": DEFAULT_NONE,
+            },
+        )
+        return int(result["message_id"])
+
+    async def remove_buttons(self, chat_id: int, message_id: int) -> None:
+        """``editMessageReplyMarkup`` without a keyboard: the message keeps its text."""
+        await self._post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
+
+
+class Ctx(CallbackContext[TidtamBot, UserData, ChatData, BotData]):
     """The callback context of every Tidtam handler.
 
     python-telegram-bot makes one context per update and hands it to the
@@ -81,4 +120,4 @@ class Ctx(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
         return services
 
 
-TidtamApplication = Application[ExtBot[None], Ctx, UserData, ChatData, BotData, Any]
+TidtamApplication = Application[TidtamBot, Ctx, UserData, ChatData, BotData, Any]
