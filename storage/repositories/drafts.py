@@ -9,8 +9,8 @@ The reads and writes every chat message needs are plain functions of a
 connection (:func:`person_and_drafts`, :func:`drafts_of`, :func:`save_draft`,
 :func:`merge_draft_answers`) over statements built once, so the flow router
 can run a whole transaction in one trip to the database
-(:meth:`storage.database.Database.run_write`); :class:`Drafts` offers the same
-operations inside any other transaction.
+(:meth:`storage.database.Database.run_working_write`); :class:`Drafts` offers
+the same operations inside any other transaction.
 """
 
 from __future__ import annotations
