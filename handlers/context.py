@@ -8,12 +8,11 @@ so every handler receives a :class:`Ctx` and gets the database and clock from
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.request import BaseRequest
 
@@ -64,20 +63,28 @@ class TidtamBot(ExtBot[None]):
     old one losing its buttons (``editMessageReplyMarkup``); python-telegram-bot
     would turn both answers into Message objects (every field, entity and
     button: most of the cost of a call) only for the new message's id to be
-    read. These send the same requests, with the same defaults and the same
-    rate limiter, and read the id from the answer.
+    read, and build the keyboard as objects only to turn it into JSON. These
+    send the same requests, with the same defaults and the same rate
+    limiter, and read the id from the answer.
     """
 
     async def send_text(
-        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+        self, chat_id: int, text: str, *, buttons: Sequence[Sequence[tuple[str, str]]] = ()
     ) -> int:
-        """``sendMessage`` as :meth:`send_message` sends it; the new message's id."""
+        """``sendMessage`` as :meth:`send_message` sends it; the new message's id.
+
+        ``buttons`` are rows of (label, callback data), sent as the inline
+        keyboard they describe.
+        """
+        keyboard = [
+            [{"text": label, "callback_data": data} for label, data in row] for row in buttons
+        ]
         result = await self._post(
             "sendMessage",
             {
                 "chat_id": chat_id,
                 "text": text,
-                "reply_markup": reply_markup,
+                "reply_markup": {"inline_keyboard": keyboard} if keyboard else None,
                 # filled in from the bot's Defaults, as send_message would
                 "parse_mode": DEFAULT_NONE,
                 "link_preview_options": DEFAULT_NONE,
