@@ -141,6 +141,7 @@ _NAMED_ENTITIES: Final[dict[str, str]] = {"lt": "<", "gt": ">", "amp": "&", "quo
 _ENTITY_RE: Final = re.compile(
     r"&(?:#([0-9]{1,8})|#[xX]([0-9a-fA-F]{1,8})|([a-zA-Z][a-zA-Z0-9]{0,31}));"
 )
+_HTML_SPECIAL_RE: Final = re.compile(r"[&<>]")
 _TAG_NAME_RE: Final = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
 _ATTR_NAME_RE: Final = re.compile(r"[^\s=>/\"']+")
 _LANGUAGE_CLASS_RE: Final = re.compile(r"language-[A-Za-z0-9_+#.-]+")
@@ -180,9 +181,8 @@ class _HtmlParser:
                 self.fail(f'Character ">" at byte offset {self.at(i)} must be escaped as "&gt;"')
             else:
                 # Copy a run of ordinary characters at once.
-                j = i + 1
-                while j < len(text) and text[j] not in "&<>":
-                    j += 1
+                special = _HTML_SPECIAL_RE.search(text, i + 1)
+                j = len(text) if special is None else special.start()
                 self.out.emit(text[i:j])
                 i = j
         if self.stack:
