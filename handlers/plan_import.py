@@ -28,7 +28,6 @@ from onboarding.problems import PlanFileError, Problem
 from onboarding.reader import read_plan_bytes
 from onboarding.report import problem_text, report_html, report_lines
 from onboarding.sheets import MAX_FILE_BYTES
-from onboarding.workbook import template_bytes
 
 PENDING_KEY: Final = "plan_import"  # user_data: the checked file waiting for confirmation
 ADMIN_ONLY: Final = (Role.ADMIN,)
@@ -45,6 +44,8 @@ async def how_to(update: Update, context: Ctx) -> None:
     who, _ = found
     limit = MAX_FILE_BYTES // (1024 * 1024)
     await send(update, t(who.lang, "onboarding.import.how", limit=limit))
+    from onboarding.workbook import template_bytes  # openpyxl loads with the first template
+
     await chat.send_document(
         document=template_bytes(),
         filename=TEMPLATE_NAME,

@@ -23,8 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from openpyxl import load_workbook
-
 from domain.i18n import LANGUAGES, plain
 from onboarding.problems import Cell, PlanFileError, Problem, shown_value
 from onboarding.rows import RawRow
@@ -235,6 +233,8 @@ def _xlsx_rows(worksheet: Any) -> Iterator[SourceRow]:
 
 def read_xlsx(name: str, content: bytes) -> RawPlan:
     """Read a plan workbook; formulas are reported, never evaluated."""
+    from openpyxl import load_workbook  # on first use: openpyxl is slow to import
+
     plan = RawPlan(name)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:

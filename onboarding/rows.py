@@ -21,7 +21,6 @@ from functools import cache
 from typing import Annotated, Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
-from openpyxl.utils.datetime import from_excel
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
@@ -106,6 +105,8 @@ def _whole(value: Cell) -> int:
 
 
 def _excel_day(value: int | float) -> dt.datetime:
+    from openpyxl.utils.datetime import from_excel  # on first use: openpyxl is slow to import
+
     if not _EXCEL_SERIALS[0] <= value <= _EXCEL_SERIALS[1]:
         raise _problem("onboarding.problem.invalid")
     moment = from_excel(value)
