@@ -69,6 +69,8 @@ Rows = list[list[tuple[str, str]]]
 MESSAGE_KEY = "_msg"  # answers key: id of the message the flow's buttons are on
 PAUSED_KEY = "_paused"  # answers key: a command interrupted the flow
 SHOWN_KEY = "_shown"  # answers key: the current step's question has reached the person
+UPDATE_KEY = "_update"  # answers key: id of the last update whose answer the draft holds
+REDELIVERY_WINDOW = dt.timedelta(hours=24)  # Telegram keeps an undelivered update this long
 ROUTER_GROUP = -1  # after the guard (-2), before group 0 where commands and flows live
 
 
@@ -115,6 +117,7 @@ class Turn:
         services = self.context.services
         now = services.clock()
         self.answers.pop(PAUSED_KEY, None)
+        self.answers[UPDATE_KEY] = self.update.update_id
         subject = subject or (self.draft.subject if self.draft is not None else self.flow)
         await services.database.run_working_write(
             save_draft,
@@ -279,6 +282,9 @@ async def button_turn(
     if draft is None:
         await query.answer(plain(who.lang, "reporting.flow.ended"), show_alert=True)
         return None
+    if already_applied(update, draft, context.services.clock()):
+        await query.answer()
+        return None
     current = draft.answers.get(MESSAGE_KEY)
     pressed = query.message.message_id if query.message is not None else None
     if isinstance(current, int) and pressed != current:
@@ -413,6 +419,8 @@ async def resume(update: Update, context: Ctx) -> None:
     turn = await start_turn(update, context, flow)
     if turn is None:
         return
+    if turn.draft is not None and already_applied(update, turn.draft, turn.now):
+        return  # delivered again after a restart: done already
     if turn.draft is None:
         await turn.send(t(turn.lang, "reporting.flow.gone"))
         return
@@ -441,6 +449,8 @@ async def restart(update: Update, context: Ctx) -> None:
     turn = await start_turn(update, context, flow)
     if turn is None:
         return
+    if turn.draft is not None and already_applied(update, turn.draft, turn.now):
+        return  # delivered again after a restart: done already
     if turn.draft is not None:
         await turn.drop()
     turn.answers = {}
@@ -456,6 +466,8 @@ async def discard(update: Update, context: Ctx) -> None:
     turn = await start_turn(update, context, flow)
     if turn is None:
         return
+    if turn.draft is not None and already_applied(update, turn.draft, turn.now):
+        return  # delivered again after a restart: done already
     if turn.draft is not None:
         await turn.drop()
     query = update.callback_query
@@ -522,6 +534,8 @@ async def route_message(update: Update, context: Ctx) -> None:
         # draft back.
         return
     turn = Turn(update, context, who, person, active.flow, active, dict(active.answers))
+    if already_applied(update, active, context.services.clock()) and active.answers.get(SHOWN_KEY):
+        raise ApplicationHandlerStop  # delivered again after a restart; its answer is kept
     if not active.answers.get(SHOWN_KEY) or _sent_before_question(message, turn):
         # What they typed answers the question before the current one: that
         # question never reached them, or it was still on its way (the bot was
@@ -531,6 +545,23 @@ async def route_message(update: Update, context: Ctx) -> None:
         raise ApplicationHandlerStop
     await FLOWS[active.flow].on_input(turn, message)
     raise ApplicationHandlerStop
+
+
+def already_applied(update: Update, draft: Draft, now: dt.datetime) -> bool:
+    """Whether the draft already holds what ``update`` answered.
+
+    Telegram delivers an update again when the bot stopped before confirming
+    it, which can be after its answer was saved (the confirmation rides on the
+    next poll). Update ids only grow, and a flow's updates are handled in
+    order, so an update no newer than the one the draft last saved was taken
+    already: taking it again would move a typed value to the next question,
+    or put the flow back on an old message. Telegram keeps an update for
+    24 hours at most, and after a week without updates may start its ids
+    afresh, so a draft saved longer ago than that is never compared.
+    """
+    stored = draft.answers.get(UPDATE_KEY)
+    recent = now - draft.updated_at < REDELIVERY_WINDOW
+    return isinstance(stored, int) and recent and update.update_id <= stored
 
 
 def _sent_before_question(message: Message, turn: Turn) -> bool:

@@ -232,3 +232,62 @@ async def test_resuming_takes_the_buttons_off_the_question_the_flow_left(bot: Lo
         if any(d.startswith("kpi:") and d != "kpi:start" for d in m.callback_data())
     ]
     assert pressable == [question.message_id]
+
+
+def _delivered(bot: LocalBot, predicate) -> dict:
+    """The update the emulator delivered that matches ``predicate`` (as Telegram sent it)."""
+    for request in bot.emulator.calls("getUpdates"):
+        for update in request.result or []:
+            if predicate(update):
+                return update
+    raise AssertionError("no such update was delivered")
+
+
+async def _deliver_again(bot: LocalBot, payload: dict) -> None:
+    """Telegram delivers an update again, as after a crash before the bot confirmed it."""
+    from telegram import Update
+
+    assert bot.application is not None
+    await bot.application.update_queue.put(Update.de_json(payload, bot.application.bot))
+    await bot.settle()
+
+
+async def test_a_value_delivered_again_after_a_restart_is_not_taken_for_the_next_question(
+    bot: LocalBot,
+):
+    """A typed value, handled, comes again after a restart (its confirmation rode on
+    the next poll, and the bot was killed first).
+
+    Here the flow had meanwhile moved onto an older message (a second
+    "continue" offer pressed later), so the value's message is newer than the
+    flow's and only the draft's record of the last update it took tells that
+    the value was taken already.
+    """
+    user = await registered(bot, 411, "CB05", lang="en")
+    first = await say(bot, user, "/kpi")
+    assert "indicator 1 of 3" in first.plain_text
+    await say(bot, user, "/status")  # pauses the batch
+    older = await say(bot, user, "/kpi")  # "continue where you left off?"
+    newer = await say(bot, user, "/kpi")  # asked again: a second offer
+    assert "flow:resume:kpi" in older.callback_data()
+    resumed = await tap(bot, user, "flow:resume:kpi", newer)
+    assert "indicator 1 of 3" in resumed.plain_text
+    second = await say(bot, user, "55")
+    assert "indicator 2 of 3" in second.plain_text
+    again = await tap(bot, user, "flow:resume:kpi", older)  # the older offer still had it
+    assert "indicator 2 of 3" in again.plain_text
+
+    typed = _delivered(bot, lambda u: (u.get("message") or {}).get("text") == "55")
+    await bot.restart()
+    mark = len(user.inbox)
+    await _deliver_again(bot, typed)
+
+    [draft] = await draft_rows(bot)
+    assert draft["answers"]["values"] == {str(draft["answers"]["items"][0][0]): "55"}
+    assert draft["answers"]["i"] == 1
+    assert not any("indicator 3 of 3" in text for text in texts_after(user, mark))
+    # the person answers the question in front of them, and it is taken for that one
+    third = await say(bot, user, "85")
+    assert "indicator 3 of 3" in third.plain_text
+    [draft] = await draft_rows(bot)
+    assert sorted(draft["answers"]["values"].values()) == ["55", "85"]
