@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -26,16 +25,6 @@ from storage.database import Database
 from storage.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
-
-UPDATE_BACKLOG = 1
-"""Updates fetched from Telegram but not yet being handled, at most.
-
-The updater asks Telegram for more only when the handlers have caught up:
-while they are busy, updates wait at Telegram and the next long poll takes
-all of them at once, instead of one request per update. An update fetched
-is confirmed to Telegram by the next poll, so a small backlog also means
-fewer confirmed updates held only in memory when the process dies.
-"""
 
 
 def make_services(
@@ -111,7 +100,6 @@ def build_application(
         .persistence(DatabasePersistence(database, clock=clock))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .update_queue(asyncio.Queue(maxsize=UPDATE_BACKLOG))
     )
     application: TidtamApplication = builder.build()
     application.bot_data.services = services

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -101,27 +100,3 @@ async def test_a_crash_in_a_handler_gets_an_apology_without_internals(
     assert "secret internal detail" not in reply.plain_text
     assert "secret internal detail" in caplog.text  # the log keeps the traceback
     assert "Traceback" in caplog.text or "RuntimeError" in caplog.text
-
-
-async def test_while_the_bot_is_busy_new_messages_are_fetched_together_and_all_answered(
-    bot: LocalBot,
-):
-    """The updater waits for the handlers before asking Telegram again (bot.app.UPDATE_BACKLOG).
-
-    Ten people write 30 ms apart while every answer takes Telegram 150 ms:
-    fetching each message on its own would take a long poll per message.
-    """
-    emulator = bot.emulator
-    people = [emulator.user(7100 + n, f"P{n}", language_code="en") for n in range(10)]
-    await bot.settle()
-    polls_before = len(emulator.calls("getUpdates"))
-    emulator.delay("sendMessage", 0.15)
-    for person in people:
-        await person.send_text("/help")
-        await asyncio.sleep(0.03)
-    await bot.settle(timeout=15)
-    emulator.delay("sendMessage", 0)
-    polls = len(emulator.calls("getUpdates")) - polls_before
-    assert all(len(person.inbox) == 1 for person in people)
-    assert all("invite code" in person.inbox[0].plain_text for person in people)
-    assert polls <= 6, f"{polls} long polls for 10 messages"
