@@ -30,22 +30,22 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import PoolResetState
 
 from domain.errors import SchemaTooNew
 from storage.repositories import Repositories
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD_REVISION = "0003"  # the newest file in migrations/versions (a test keeps them equal)
 BUSY_TIMEOUT_MS = 10_000
 WORKING_STATE_SYNCHRONOUS = "NORMAL"  # drafts: see the module's notes
 _ENDED = "tidtam_transaction_ended"  # connection info: its last transaction was committed
@@ -57,6 +57,8 @@ T = TypeVar("T")
 
 def alembic_config() -> Config:
     """Alembic configured from the package, with no ini file on disk."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -254,13 +256,27 @@ class _Lane:
 
 
 def _current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision in Alembic's version table (None when never migrated)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _upgrade(connection: Connection) -> str:
+    """Migrate to the head revision, loading Alembic only when there is work for it.
+
+    A database already at :data:`HEAD_REVISION` (every start but the first
+    after an upgrade) is left as it is without importing Alembic, which is a
+    good part of the bot's start-up time.
+    """
+    current = _current_revision(connection)
+    if current == HEAD_REVISION:
+        return current
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
-    current = _current_revision(connection)
     known = {rev.revision for rev in script.walk_revisions()}
     if current is not None and current not in known:
         raise SchemaTooNew(

@@ -7,13 +7,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, select, text
 
 from domain.errors import SchemaTooNew
 from domain.values import Role
-from storage.database import Database
+from storage.database import HEAD_REVISION, Database, alembic_config
 from storage.schema import metadata, schools
 
 
@@ -152,6 +154,33 @@ async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path):
         await repos.connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(SchemaTooNew):
         await db.migrate()
+    await db.dispose()
+
+
+def test_the_head_revision_the_bot_checks_at_start_is_the_newest_migration():
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_current_head() == HEAD_REVISION
+
+
+async def test_a_database_an_older_version_migrated_is_brought_to_the_head(tmp_path: Path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    async with db.engine.connect() as connection:
+
+        def to_first(sync_connection: Connection) -> None:
+            config = alembic_config()
+            config.attributes["connection"] = sync_connection
+            command.upgrade(config, "0001")
+
+        await connection.run_sync(to_first)
+        await connection.commit()
+    assert await db.revision() == "0001"
+    assert await db.migrate() == HEAD_REVISION
+    assert await db.revision() == HEAD_REVISION
+    async with db.read() as repos:
+        columns = await repos.connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("evidence")}
+        )
+    assert "archived_at" in columns  # added by 0003
     await db.dispose()
 
 
