@@ -6,9 +6,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, upsert_insert
 from storage.schema import bot_state
 
 
@@ -35,21 +34,13 @@ class BotState(Repository):
     async def save(self, kind: str, key: str, data: Any, *, now: dt.datetime) -> None:
         """Insert or replace one document."""
         values = {"kind": kind, "key": key, "data": data, "updated_at": now}
-        dialect = self.connection.dialect.name
-        if dialect == "sqlite":
-            sqlite_stmt = sqlite.insert(bot_state).values(values)
+        insert = upsert_insert(self.connection.dialect.name)
+        if insert is not None:
+            stmt = insert(bot_state).values(values)
             await self.connection.execute(
-                sqlite_stmt.on_conflict_do_update(
+                stmt.on_conflict_do_update(
                     index_elements=["kind", "key"],
-                    set_={"data": sqlite_stmt.excluded.data, "updated_at": now},
-                )
-            )
-        elif dialect == "postgresql":
-            pg_stmt = postgresql.insert(bot_state).values(values)
-            await self.connection.execute(
-                pg_stmt.on_conflict_do_update(
-                    index_elements=["kind", "key"],
-                    set_={"data": pg_stmt.excluded.data, "updated_at": now},
+                    set_={"data": stmt.excluded.data, "updated_at": now},
                 )
             )
         else:

@@ -33,10 +33,9 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import Person
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, upsert_insert
 from storage.schema import drafts, people
 
 
@@ -106,7 +105,16 @@ def _upsert(insert: Any) -> Any:
     )
 
 
-_UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
+_UPSERTS: dict[str, Any] = {}  # dialect name -> the upsert, built at its first use
+
+
+def _upsert_of(dialect: str) -> Any:
+    if dialect not in _UPSERTS:
+        insert = upsert_insert(dialect)
+        _UPSERTS[dialect] = _upsert(insert) if insert is not None else None
+    return _UPSERTS[dialect]
+
+
 _UPDATE = update(drafts).where(*_MATCH)
 _PATCH = _UPDATE.values(
     answers=func.json_patch(type_coerce(drafts.c.answers, Text), bindparam("patch", type_=Text()))
@@ -167,7 +175,7 @@ def save_draft(
         "updated_at": now,
         "expires_at": expires_at,
     }
-    upsert = _UPSERT.get(connection.dialect.name)
+    upsert = _upsert_of(connection.dialect.name)
     if upsert is not None:
         connection.execute(upsert, values)
         return

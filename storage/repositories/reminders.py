@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, and_, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from domain.values import Role
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, upsert_insert
 from storage.schema import bot_state, calendar_overrides, people, reminder_log, rounds
 from storage.schema import schools as schools_table
 
@@ -107,11 +106,10 @@ class Reminders(Repository):
         return await self.entries(statuses=("held",))
 
     def _insert_ignoring_duplicates(self, values: dict[str, Any]) -> Insert:
-        dialect = self.connection.dialect.name
-        if dialect == "sqlite":
-            return sqlite.insert(reminder_log).values(values).on_conflict_do_nothing()
-        if dialect == "postgresql":
-            return postgresql.insert(reminder_log).values(values).on_conflict_do_nothing()
+        dialect_insert = upsert_insert(self.connection.dialect.name)
+        if dialect_insert is not None:
+            stmt: Insert = dialect_insert(reminder_log).values(values).on_conflict_do_nothing()
+            return stmt
         return insert(reminder_log).values(values)
 
     async def claim(
