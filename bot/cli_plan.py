@@ -24,12 +24,10 @@ from domain.calendar import format_date, utc_now
 from domain.errors import UserError
 from domain.i18n import Lang, plain
 from domain.values import Role
-from onboarding.exporter import export_plan
 from onboarding.importer import import_plan
 from onboarding.problems import PlanFileError
 from onboarding.reader import read_plan_path
 from onboarding.report import problem_text, report_lines
-from onboarding.workbook import template_bytes
 from storage.database import Database
 from storage.people_admin import change_role, find_person, list_people, not_joined, set_active
 from storage.repositories import Repositories
@@ -62,6 +60,8 @@ def template(
 ) -> None:
     """Write the empty plan template: one sheet per kind, Thai and English headers."""
     language = _lang(_settings(), lang)
+    from onboarding.workbook import template_bytes  # openpyxl loads with the command
+
     out.write_bytes(template_bytes())
     _print(plain(language, "onboarding.cli.written", path=out))
 
@@ -121,6 +121,8 @@ def export_command(
     lang: LangOption = None,
 ) -> None:
     """Write the stored plan in the template; importing it back changes nothing."""
+    from onboarding.exporter import export_plan  # openpyxl loads with the command
+
     settings = _settings()
     language = _lang(settings, lang)
     content = _with_database(settings, lambda database: export_plan(database, tz=settings.tz))
