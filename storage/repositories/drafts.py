@@ -105,14 +105,11 @@ def _upsert(insert: Any) -> Any:
     )
 
 
-_UPSERTS: dict[str, Any] = {}  # dialect name -> the upsert, built at its first use
-
-
+@functools.cache
 def _upsert_of(dialect: str) -> Any:
-    if dialect not in _UPSERTS:
-        insert = upsert_insert(dialect)
-        _UPSERTS[dialect] = _upsert(insert) if insert is not None else None
-    return _UPSERTS[dialect]
+    """The dialect's upsert of a draft, built at its first use (None without one)."""
+    insert = upsert_insert(dialect)
+    return _upsert(insert) if insert is not None else None
 
 
 _UPDATE = update(drafts).where(*_MATCH)
